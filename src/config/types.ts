@@ -1,0 +1,47 @@
+export type Env = Readonly<Record<string, string | undefined>>;
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The seed's KafkaConfig, plus what running the embedded broker needs. */
+export interface KafkaConfig {
+  /** null: no cluster given, so the embedded local broker is started. */
+  readonly brokers: readonly string[] | null;
+  readonly embedded: boolean;
+  readonly embeddedPort: number;
+  readonly topicPrefix: string;
+  readonly compression: Compression;
+  readonly requiredAcks: -1 | 0 | 1;
+  readonly clientId: string;
+  readonly replicationFactor: number;
+}
+
+export interface Config {
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly bodyLimitBytes: number;
+    /** Base URL used in links sent to students (commit status target_url). */
+    readonly publicUrl: string | null;
+  };
+  readonly kafka: KafkaConfig;
+  /** null: embedded PGlite under dataDir. */
+  readonly database: { readonly url: string | null };
+  /** null: in-memory cache. */
+  readonly redis: { readonly url: string | null };
+  readonly gitlab: { readonly webhookSecret: string | null };
+  readonly admin: { readonly token: string | null };
+  readonly coursesDir: string;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+}
+
+/** Every configuration problem found at start, each naming the variable and what was expected. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}

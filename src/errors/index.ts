@@ -1,0 +1,2 @@
+export { AppError, isRetryable, errorCode } from './app-error.ts';
+export type { AppErrorOptions } from './app-error.ts';
