@@ -1,0 +1,59 @@
+// The one table of topics. Names here are logical (the seed's names); the deployed name is
+// `${topicPrefix}${name}` (default prefix `edu.`). Provisioning reads this table only.
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface TopicSpec {
+  /** Logical name, e.g. `gitlab.push`. */
+  readonly name: string;
+  readonly partitions: number;
+  readonly retentionMs: number;
+  readonly description: string;
+}
+
+export const TOPICS = {
+  gitlabPush: {
+    name: 'gitlab.push',
+    partitions: 12,
+    retentionMs: 90 * DAY_MS,
+    description: 'Push webhooks mapped to course:assignment:student; the source of every submission',
+  },
+  gitlabEvents: {
+    name: 'gitlab.events',
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    description: 'Other accepted webhooks (tag push, merge request, pipeline, job, note), kept for later stages',
+  },
+  pipelineStatus: {
+    name: 'pipeline.status',
+    partitions: 12,
+    retentionMs: 30 * DAY_MS,
+    description: 'Lifecycle of a check: queued, running, finished',
+  },
+  pipelineResults: {
+    name: 'pipeline.results',
+    partitions: 12,
+    retentionMs: 90 * DAY_MS,
+    description: 'Test results of finished checks',
+  },
+  gradingCompleted: {
+    name: 'grading.completed',
+    partitions: 12,
+    retentionMs: 90 * DAY_MS,
+    description: 'Grades computed by result-processors, consumed by notification-senders',
+  },
+  deadLetter: {
+    name: 'dead-letter',
+    partitions: 3,
+    retentionMs: 180 * DAY_MS,
+    description: 'Records no consumer could process, with the reason and origin in headers',
+  },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicKey = keyof typeof TOPICS;
+export type LogicalTopic = (typeof TOPICS)[TopicKey]['name'];
+
+export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
+
+export function topicName(prefix: string, topic: LogicalTopic | TopicSpec["name"]): string {
+  return `${prefix}${topic}`;
+}
