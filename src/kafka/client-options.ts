@@ -1,0 +1,36 @@
+// Options shared by every client built from the seed's KafkaConfig.
+import type { KafkaConfig } from '../config/index.ts';
+
+export interface KafkaConnection {
+  readonly bootstrapBrokers: readonly string[];
+  readonly clientId: string;
+  readonly topicPrefix: string;
+  readonly compression: KafkaConfig['compression'];
+  readonly requiredAcks: KafkaConfig['requiredAcks'];
+  readonly replicationFactor: number;
+}
+
+export function connectionFrom(config: KafkaConfig, bootstrapBrokers: readonly string[]): KafkaConnection {
+  return {
+    bootstrapBrokers,
+    clientId: config.clientId,
+    topicPrefix: config.topicPrefix,
+    compression: config.compression,
+    requiredAcks: config.requiredAcks,
+    replicationFactor: config.replicationFactor,
+  };
+}
+
+export function baseClientOptions(connection: KafkaConnection, role: string) {
+  return {
+    clientId: `${connection.clientId}-${role}`,
+    bootstrapBrokers: [...connection.bootstrapBrokers],
+    // The client retries broker errors itself; a few quick tries cover a leader change.
+    retries: 5,
+    retryDelay: 250,
+    connectTimeout: 5_000,
+    timeout: 15_000,
+    // Topics are provisioned from the topic table; never let a typo create one.
+    autocreateTopics: false,
+  };
+}

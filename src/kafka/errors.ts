@@ -1,0 +1,15 @@
+import { GenericError } from '@platformatic/kafka';
+import { AppError } from '../errors/index.ts';
+
+/** Wraps a client error with a stable code. Broker and network errors are transient: the
+ * broker may be restarting or electing a leader, and every write is idempotent. */
+export function toAppError(error: unknown, doing: string): AppError {
+  if (error instanceof AppError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const clientError = error instanceof Error && GenericError.isGenericError(error);
+  const userError = clientError && (error as GenericError).code === 'PLT_KFK_USER';
+  return new AppError(userError ? 'KAFKA_USAGE' : 'KAFKA_UNAVAILABLE', `Kafka failed while ${doing}: ${message}`, {
+    retryable: !userError,
+    cause: error,
+  });
+}

@@ -1,0 +1,100 @@
+// The seed's EventProducer over @platformatic/kafka. Safe settings are set explicitly because
+// the client's defaults are not: idempotent producer with acks=all (the client defaults to
+// acks=1 without idempotence), Java-compatible murmur2 partitioning so Java/Go services on the
+// same topics agree, and the configured compression.
+import { Producer, compatibilityPartitioner, stringSerializers } from '@platformatic/kafka';
+import type { EventDefinition, EventType, NewEvent } from '../events/index.ts';
+import { EVENTS, createEnvelope, encodeEvent, topicName } from '../events/index.ts';
+import type { EventProducer, GitLabEventInput, ProducedRecord } from '../events/producer.ts';
+import type { KafkaConnection } from './client-options.ts';
+import { baseClientOptions } from './client-options.ts';
+import { toAppError } from './errors.ts';
+
+export interface ProducerObserver {
+  produced(topic: string, seconds: number, ok: boolean): void;
+}
+
+const noObserver: ProducerObserver = { produced: () => {} };
+
+export class KafkaEventProducer implements EventProducer {
+  readonly #producer: Producer<string, string, string, string>;
+  readonly #connection: KafkaConnection;
+  readonly #source: string;
+  readonly #observer: ProducerObserver;
+
+  constructor(connection: KafkaConnection, source: string, observer: ProducerObserver = noObserver) {
+    this.#connection = connection;
+    this.#source = source;
+    this.#observer = observer;
+    const acks = connection.requiredAcks;
+    this.#producer = new Producer({
+      ...baseClientOptions(connection, source),
+      serializers: stringSerializers,
+      // Idempotence needs acks=all; with acks 0/1 the operator chose speed over safety.
+      idempotent: acks === -1,
+      acks,
+      compression: connection.compression,
+      partitioner: compatibilityPartitioner,
+    });
+  }
+
+  produceGitLabEvent(input: GitLabEventInput): Promise<ProducedRecord> {
+    return input.type === 'gitlab.push'
+      ? this.publish(EVENTS.gitlabPush, input.event)
+      : this.publish(EVENTS.gitlabEvent, input.event);
+  }
+
+  producePipelineStatus(event: NewEvent<'pipeline.status'>): Promise<ProducedRecord> {
+    return this.publish(EVENTS.pipelineStatus, event);
+  }
+
+  produceTestResult(event: NewEvent<'test.result'>): Promise<ProducedRecord> {
+    return this.publish(EVENTS.testResult, event);
+  }
+
+  async publish<T extends EventType>(definition: EventDefinition<T>, event: NewEvent<T>): Promise<ProducedRecord> {
+    const envelope = createEnvelope(definition, this.#source, event);
+    const topic = topicName(this.#connection.topicPrefix, definition.topic);
+    const started = performance.now();
+    try {
+      const result = await this.#producer.send({
+        messages: [
+          {
+            topic,
+            key: envelope.key,
+            value: encodeEvent(envelope).toString('utf8'),
+            headers: { 'event-id': envelope.id, 'event-type': envelope.type, 'event-version': String(envelope.version), 'content-type': 'application/json' },
+          },
+        ],
+      });
+      this.#observer.produced(definition.topic, (performance.now() - started) / 1000, true);
+      const written = result.offsets?.[0];
+      return { topic, partition: written?.partition ?? -1, offset: written?.offset ?? -1n, eventId: envelope.id };
+    } catch (error) {
+      this.#observer.produced(definition.topic, (performance.now() - started) / 1000, false);
+      throw toAppError(error, `producing ${definition.type} to ${topic}`);
+    }
+  }
+
+  /** Sends an already encoded record as it is (dead letters, redrive). */
+  async sendRaw(record: { topic: string; key: string | undefined; value: string | undefined; headers: Record<string, string> }): Promise<void> {
+    try {
+      await this.#producer.send({ messages: [{ topic: record.topic, key: record.key, value: record.value, headers: record.headers }] });
+    } catch (error) {
+      throw toAppError(error, `producing to ${record.topic}`);
+    }
+  }
+
+  /** Asks the cluster for metadata: the readiness check of anything that produces. */
+  async ping(): Promise<void> {
+    try {
+      await this.#producer.metadata({ topics: [], forceUpdate: true });
+    } catch (error) {
+      throw toAppError(error, 'asking for metadata');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close();
+  }
+}
