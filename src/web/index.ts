@@ -1,0 +1,7 @@
+// Web: the HTTP app factory, the staff API and the operational endpoints.
+export { createHttpApp } from './http-app.ts';
+export type { HttpAppOptions } from './http-app.ts';
+export { apiRoutes } from './api-routes.ts';
+export type { ApiRouteOptions, SubmissionFilter, SubmissionView } from './api-routes.ts';
+export { opsRoutes } from './ops-routes.ts';
+export type { OpsRouteOptions, ReadinessCheck } from './ops-routes.ts';
