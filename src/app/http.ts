@@ -1,0 +1,41 @@
+// Assembles the HTTP app of a process: webhooks and API where this process serves them,
+// health and metrics everywhere.
+import type { FastifyInstance } from 'fastify';
+import type { Course } from '../courses/index.ts';
+import { createProjectResolver } from '../courses/index.ts';
+import type { DedupStore } from '../cache/index.ts';
+import type { Database } from '../db/index.ts';
+import { listSubmissions } from '../db/index.ts';
+import type { EventProducer } from '../events/index.ts';
+import { WebhookIntake, webhookRoutes, webhookSecrets } from '../gateway/index.ts';
+import type { ReadinessCheck } from '../web/index.ts';
+import { apiRoutes, createHttpApp, opsRoutes } from '../web/index.ts';
+import type { Kit } from './services.ts';
+
+export interface HttpParts {
+  readonly gateway?: { courses: readonly Course[]; producer: EventProducer; dedup: DedupStore };
+  readonly db?: Database;
+  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+}
+
+export function buildHttp(kit: Kit, parts: HttpParts): FastifyInstance {
+  const app = createHttpApp({ log: kit.log, bodyLimitBytes: kit.config.http.bodyLimitBytes });
+  app.register(opsRoutes, { registry: kit.metrics.registry, checks: parts.checks });
+  if (parts.gateway !== undefined) {
+    const { courses, producer, dedup } = parts.gateway;
+    const secrets = webhookSecrets(new Map(courses.map((c) => [c.slug, c.gitlab.webhookSecret])), kit.config.gitlab.webhookSecret);
+    const intake = new WebhookIntake({ producer, resolver: createProjectResolver(courses), secrets, dedup, log: kit.log });
+    app.register(webhookRoutes, { intake, secrets, metrics: kit.metrics, log: kit.log, bodyLimitBytes: kit.config.http.bodyLimitBytes });
+  }
+  const db = parts.db;
+  if (db !== undefined) {
+    app.register(apiRoutes, { adminToken: kit.config.admin.token, listSubmissions: (filter) => listSubmissions(db, filter) });
+  }
+  return app;
+}
+
+export async function listen(kit: Kit, app: FastifyInstance): Promise<string> {
+  const address = await app.listen({ host: kit.config.http.host, port: kit.config.http.port });
+  kit.lifecycle.add('http', () => app.close());
+  return address;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The `gradeflow` command. Exit codes: 0 ok, 1 failed while running, 2 bad usage or
+// configuration (the message says what to fix).
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, processEnv } from '../config/index.ts';
+import { CourseConfigError } from '../courses/index.ts';
+import { AppError } from '../errors/index.ts';
+import { Lifecycle } from '../lifecycle/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { createMetrics } from '../metrics/index.ts';
+import { GROUPS, isGroupName } from '../pipeline/index.ts';
+import type { Kit } from '../app/index.ts';
+import { startAll, startGateway, startWorker } from '../app/index.ts';
+
+const USAGE = `usage: gradeflow <command>
+
+  start                       the whole system in one process (embedded defaults)
+  gateway                     the webhook gateway only
+  worker <group> [--instances N]
+                              one consumer group: ${Object.keys(GROUPS).join(', ')}
+  help                        this text
+
+Configuration comes from the environment (see README.md, "Configuration").`;
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { positionals, values } = parseArgs({ args: [...argv], allowPositionals: true, options: { instances: { type: 'string' } } });
+  const [command, ...rest] = positionals;
+  if (command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const env = processEnv();
+  const config = loadConfig(env);
+  const log = createLogger(config.logLevel);
+  const lifecycle = new Lifecycle(log);
+  lifecycle.handleSignals();
+  const kit: Kit = { config, env, log, metrics: createMetrics(), lifecycle };
+  try {
+    await run(kit, command, rest, values.instances);
+  } catch (error) {
+    await lifecycle.stop();
+    throw error;
+  }
+}
+
+async function run(kit: Kit, command: string, rest: string[], instances: string | undefined): Promise<void> {
+  switch (command) {
+    case 'start':
+      await startAll(kit);
+      return;
+    case 'gateway':
+      await startGateway(kit);
+      return;
+    case 'worker': {
+      const group = rest[0] ?? '';
+      if (!isGroupName(group)) throw new UsageError(`unknown group "${group}"; groups: ${Object.keys(GROUPS).join(', ')}`);
+      const count = instances === undefined ? 1 : Number(instances);
+      if (!Number.isInteger(count) || count < 1 || count > 64) throw new UsageError('--instances must be a whole number from 1 to 64');
+      await startWorker(kit, group, count);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof CourseConfigError) return 2;
+  if (error instanceof AppError && error.code === 'CONFIG_INVALID') return 2;
+  return 1;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`gradeflow: ${message}\n`);
+  if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+  process.exitCode = exitCodeOf(error);
+});

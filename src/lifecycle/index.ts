@@ -1,0 +1,2 @@
+export { Lifecycle } from './shutdown.ts';
+export type { Stoppable } from './shutdown.ts';
