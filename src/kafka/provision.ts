@@ -2,7 +2,8 @@
 // at start: a topic another instance created in the meantime is fine. A topic that exists with
 // fewer partitions than declared is reported, not changed: adding partitions moves keys to
 // other partitions and breaks per-student ordering, so that is an operator's decision.
-import { Admin } from '@platformatic/kafka';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Admin, findErrorBy } from '@platformatic/kafka';
 import type { TopicSpec } from '../events/index.ts';
 import { ALL_TOPICS, topicName } from '../events/index.ts';
 import type { KafkaConnection } from './client-options.ts';
@@ -43,19 +44,14 @@ async function createTopic(admin: Admin, connection: KafkaConnection, spec: Topi
     await admin.createTopics({ topics: [name], partitions: spec.partitions, replicas: connection.replicationFactor, configs });
     report.created.push(name);
   } catch (error) {
-    if (!String((error as Error).message).includes('TOPIC_ALREADY_EXISTS') && !hasAlreadyExists(error)) throw error;
+    // Another instance starting at the same time created it first: that is the goal anyway.
+    if (findErrorBy(error as Error, 'apiId', 'TOPIC_ALREADY_EXISTS') === null) throw error;
     report.existing.push(name);
   }
 }
 
-function hasAlreadyExists(error: unknown): boolean {
-  const nested = (error as { errors?: unknown[] }).errors ?? [];
-  return nested.some((inner) => JSON.stringify(inner ?? {}).includes('TOPIC_ALREADY_EXISTS') || String((inner as Error)?.message).includes('already exists'));
-}
-
 async function checkPartitions(admin: Admin, topics: readonly TopicSpec[], names: string[], report: ProvisionReport): Promise<void> {
-  // A copy: the client sorts the list it is given in place.
-  const metadata = await admin.metadata({ topics: [...names] });
+  const metadata = await metadataOnceKnown(admin, names);
   for (const [index, spec] of topics.entries()) {
     const name = names[index] as string;
     const actual = metadata.topics.get(name)?.partitionsCount;
@@ -63,4 +59,22 @@ async function checkPartitions(admin: Admin, topics: readonly TopicSpec[], names
       report.warnings.push(`topic ${name} has ${actual} partitions, ${spec.partitions} declared; per-key order is kept, but fewer consumers can work in parallel (add partitions only when the topic is drained)`);
     }
   }
+}
+
+/** A topic another instance has just created can be unknown to this broker for a moment. */
+async function metadataOnceKnown(admin: Admin, names: string[]) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      // A copy: the client sorts the list it is given in place.
+      return await admin.metadata({ topics: [...names], forceUpdate: true });
+    } catch (error) {
+      if (attempt >= 50 || !isUnknownTopic(error)) throw error;
+      await delay(100);
+    }
+  }
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  // The client reports the broker's UNKNOWN_TOPIC_OR_PARTITION as a UserError "Unknown topic <name>."
+  return findErrorBy(error as Error, 'apiId', 'UNKNOWN_TOPIC_OR_PARTITION') !== null || /^Unknown topic /.test((error as Error).message);
 }

@@ -24,6 +24,14 @@ test('topics are provisioned from the table, idempotently', async () => {
   assert.deepEqual(second.warnings, []);
 });
 
+test('several instances provisioning at once each succeed, and each topic is created once', async () => {
+  const { connection } = testEnv();
+  const reports = await Promise.all([1, 2, 3, 4].map(() => provisionTopics(connection)));
+  const created = reports.flatMap((r) => r.created);
+  assert.equal(created.length, Object.keys(TOPICS).length);
+  assert.equal(new Set(created).size, created.length);
+});
+
 test('N concurrent idempotent sends of one key get N distinct, consecutive offsets', async (t) => {
   const { connection, prefix } = testEnv();
   await provisionTopics(connection);

@@ -11,7 +11,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface RunningProcess {
   readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal name) once the process has exited and its output is read. */
+  readonly exited: Promise<number | string>;
   output(): string;
+  /** Waits until GET <url>/healthz answers 200 (fails at once if the process exits). */
+  waitForHealthy(baseUrl: string, timeoutMs?: number): Promise<void>;
   waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
   /** Sends the signal and resolves with the exit code (or signal name) once it has exited. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
@@ -22,15 +26,28 @@ export function startGradeflow(args: string[], env: Record<string, string | unde
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  // 'close' (not 'exit') so that everything the process wrote has been read.
+  const exited = once(child, 'close').then(([code, signal]) => (code ?? signal) as number | string);
+  let exitedWith: number | string | null = null;
+  void exited.then((code) => (exitedWith = code));
   return {
     child,
+    exited,
     output: () => output,
-    waitForOutput: async (text, timeoutMs = 120_000) => {
-      await waitFor(`output ${String(text)}`, () => {
-        if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}:\n${output.slice(-4000)}`);
-        return typeof text === 'string' ? output.includes(text) : text.test(output);
+    waitForHealthy: async (baseUrl, timeoutMs = 120_000) => {
+      const state = await waitFor(`${baseUrl}/healthz`, async () => {
+        if (exitedWith !== null) return 'exited';
+        const response = await fetch(`${baseUrl}/healthz`).catch(() => null);
+        return response?.status === 200 && 'healthy';
       }, { timeoutMs, intervalMs: 100 });
+      if (state === 'exited') throw new Error(`process exited with ${exitedWith} before it was healthy:\n${output.slice(-4000)}`);
+    },
+    waitForOutput: async (text, timeoutMs = 120_000) => {
+      const seen = await waitFor(`output ${String(text)}`, () => {
+        if (exitedWith !== null) return 'exited';
+        return (typeof text === 'string' ? output.includes(text) : text.test(output)) && 'seen';
+      }, { timeoutMs, intervalMs: 100 });
+      if (seen === 'exited') throw new Error(`process exited with ${exitedWith} before printing ${String(text)}:\n${output.slice(-4000)}`);
     },
     stop: async (signal = 'SIGTERM', timeoutMs = 60_000) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -48,7 +65,7 @@ export function startGradeflow(args: string[], env: Record<string, string | unde
 export async function runGradeflow(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<{ code: number | string; output: string }> {
   const running = startGradeflow(args, env);
   const timer = setTimeout(() => running.child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = (await once(running.child, 'exit')) as [number | null, string | null];
+  const code = await running.exited;
   clearTimeout(timer);
-  return { code: code ?? signal ?? -1, output: running.output() };
+  return { code, output: running.output() };
 }
