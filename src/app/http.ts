@@ -4,17 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Course } from '../courses/index.ts';
 import { createProjectResolver } from '../courses/index.ts';
 import type { DedupStore } from '../cache/index.ts';
-import type { Database } from '../db/index.ts';
 import { listSubmissions } from '../db/index.ts';
 import type { EventProducer } from '../events/index.ts';
 import { WebhookIntake, webhookRoutes, webhookSecrets } from '../gateway/index.ts';
 import type { ReadinessCheck } from '../web/index.ts';
-import { apiRoutes, createHttpApp, opsRoutes } from '../web/index.ts';
-import type { Kit } from './services.ts';
+import { apiRoutes, createHttpApp, gradesRoutes, opsRoutes, regradeRoutes } from '../web/index.ts';
+import type { Kit, WorkerDeps } from './services.ts';
 
 export interface HttpParts {
   readonly gateway?: { courses: readonly Course[]; producer: EventProducer; dedup: DedupStore };
-  readonly db?: Database;
+  /** The staff API: submissions, grades, re-grades. */
+  readonly api?: WorkerDeps;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
 }
 
@@ -27,9 +27,12 @@ export function buildHttp(kit: Kit, parts: HttpParts): FastifyInstance {
     const intake = new WebhookIntake({ producer, resolver: createProjectResolver(courses), secrets, dedup, log: kit.log });
     app.register(webhookRoutes, { intake, secrets, metrics: kit.metrics, log: kit.log, bodyLimitBytes: kit.config.http.bodyLimitBytes });
   }
-  const db = parts.db;
-  if (db !== undefined) {
-    app.register(apiRoutes, { adminToken: kit.config.admin.token, listSubmissions: (filter) => listSubmissions(db, filter) });
+  const api = parts.api;
+  if (api !== undefined) {
+    const adminToken = kit.config.admin.token;
+    app.register(apiRoutes, { adminToken, listSubmissions: (filter) => listSubmissions(api.db, filter) });
+    app.register(gradesRoutes, { adminToken, db: api.db, courses: api.courses, artifacts: api.artifacts });
+    app.register(regradeRoutes, { adminToken, deps: { ...api, publisher: api.producer } });
   }
   return app;
 }

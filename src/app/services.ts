@@ -2,7 +2,11 @@
 // adapter, registers how to stop it, and returns it.
 import type { Config } from '../config/index.ts';
 import type { Course } from '../courses/index.ts';
-import { loadCourses } from '../courses/index.ts';
+import { coursesBySlug, loadCourses } from '../courses/index.ts';
+import { AppError } from '../errors/index.ts';
+import { GitLabClient } from '../gitlab/index.ts';
+import type { ArtifactStore } from '../storage/index.ts';
+import { FsArtifactStore } from '../storage/index.ts';
 import type { Database } from '../db/index.ts';
 import { migrate, openDatabase } from '../db/index.ts';
 import type { KafkaConnection } from '../kafka/index.ts';
@@ -12,6 +16,7 @@ import type { Logger } from '../logging/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { GroupName } from '../pipeline/index.ts';
 import { GROUPS } from '../pipeline/index.ts';
+import { startCiSweeper } from '../pipeline/ci-sweeper.ts';
 import { consumerObserver, producerObserver } from './observers.ts';
 
 export interface Kit {
@@ -25,7 +30,26 @@ export interface Kit {
 export async function courses(kit: Kit): Promise<readonly Course[]> {
   const loaded = await loadCourses({ dir: kit.config.coursesDir, env: kit.env });
   for (const warning of loaded.warnings) kit.log.warn(warning);
+  const needGitLab = loaded.courses.flatMap((c) => c.assignments.filter((a) => a.check?.executor === 'gitlab-ci').map((a) => `${c.slug}/${a.slug}`));
+  if (needGitLab.length > 0 && kit.config.gitlab.url === null) {
+    throw new AppError('CONFIG_INVALID', `assignments ${needGitLab.join(', ')} use executor gitlab-ci: set GITLAB_URL and GITLAB_TOKEN`);
+  }
   return loaded.courses;
+}
+
+/** What every consumer group's handler may use (see GroupContext). */
+export interface WorkerDeps {
+  readonly db: Database;
+  readonly producer: KafkaEventProducer;
+  readonly courses: ReadonlyMap<string, Course>;
+  readonly gitlab: GitLabClient | null;
+  readonly artifacts: ArtifactStore;
+}
+
+export function workerDeps(kit: Kit, db: Database, producer: KafkaEventProducer, loaded: readonly Course[]): WorkerDeps {
+  const { url, token } = kit.config.gitlab;
+  const gitlab = url !== null && token !== null ? new GitLabClient({ baseUrl: url, token, log: kit.log.child({ component: 'gitlab' }) }) : null;
+  return { db, producer, courses: coursesBySlug(loaded), gitlab, artifacts: new FsArtifactStore(kit.config.artifactsDir) };
 }
 
 export async function kafka(kit: Kit, brokers: readonly string[]): Promise<KafkaConnection> {
@@ -54,11 +78,12 @@ export function producer(kit: Kit, connection: KafkaConnection, source: string):
   return created;
 }
 
-/** Starts `instances` members of a group (default: the seed's count) in this process. */
-export async function consumerGroup(kit: Kit, connection: KafkaConnection, name: GroupName, deps: { db: Database; producer: KafkaEventProducer }, instances?: number): Promise<void> {
+/** Starts `instances` members of a group (default: the seed's count) in this process. They
+ * join together, so the group settles in one rebalance instead of one per member. */
+export async function consumerGroup(kit: Kit, connection: KafkaConnection, name: GroupName, deps: WorkerDeps, instances?: number): Promise<void> {
   const definition = GROUPS[name];
   const count = instances ?? definition.instances;
-  for (let index = 0; index < count; index += 1) {
+  await Promise.all(Array.from({ length: count }, async (_, index) => {
     const log = kit.log.child({ group: name, member: index });
     const group = new KafkaConsumerGroup(connection, {
       group: name,
@@ -67,7 +92,17 @@ export async function consumerGroup(kit: Kit, connection: KafkaConnection, name:
       deadLetters: kafkaDeadLetterSink(deps.producer, connection.topicPrefix),
       observer: consumerObserver(kit.metrics),
     });
-    await group.consume(definition.handler({ db: deps.db, publisher: deps.producer, metrics: kit.metrics }));
     kit.lifecycle.add(`${name}#${index}`, () => group.close());
-  }
+    await group.consume(definition.handler({ ...deps, publisher: deps.producer, log, metrics: kit.metrics, config: kit.config }));
+  }));
+}
+
+/** Pipelines that never report back are found and retried once (gitlab-ci executor only). */
+export function ciSweeper(kit: Kit, deps: WorkerDeps): void {
+  if (deps.gitlab === null) return;
+  const sweeper = startCiSweeper({
+    db: deps.db, gitlab: deps.gitlab, publisher: deps.producer, courses: deps.courses,
+    log: kit.log.child({ component: 'ci-sweeper' }), publicUrl: kit.config.http.publicUrl,
+  });
+  kit.lifecycle.add('ci sweeper', () => sweeper.stop());
 }

@@ -8,7 +8,7 @@ import { printBanner } from './banner.ts';
 import { buildHttp, listen } from './http.ts';
 import { kafkaBrokers } from './kafka-runtime.ts';
 import type { Kit } from './services.ts';
-import { consumerGroup, courses, database, kafka, producer } from './services.ts';
+import { ciSweeper, consumerGroup, courses, database, kafka, producer, workerDeps } from './services.ts';
 
 export async function startAll(kit: Kit): Promise<{ url: string }> {
   const loadedCourses = await courses(kit);
@@ -19,12 +19,12 @@ export async function startAll(kit: Kit): Promise<{ url: string }> {
   kit.lifecycle.add('cache', () => dedup.close());
   const gatewayProducer = producer(kit, connection, 'gateway');
   const workerProducer = producer(kit, connection, 'workers');
-  for (const name of Object.keys(GROUPS) as GroupName[]) {
-    await consumerGroup(kit, connection, name, { db, producer: workerProducer });
-  }
+  const deps = workerDeps(kit, db, workerProducer, loadedCourses);
+  await Promise.all((Object.keys(GROUPS) as GroupName[]).map((name) => consumerGroup(kit, connection, name, deps)));
+  ciSweeper(kit, deps);
   const app = buildHttp(kit, {
     gateway: { courses: loadedCourses, producer: gatewayProducer, dedup },
-    db,
+    api: deps,
     checks: { kafka: () => gatewayProducer.ping(), database: () => db.ping() },
   });
   const url = await listen(kit, app);

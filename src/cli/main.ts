@@ -3,6 +3,8 @@
 // configuration (the message says what to fix).
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, processEnv } from '../config/index.ts';
+import type { Config } from '../config/index.ts';
+import { requestRegrade } from './regrade-client.ts';
 import { CourseConfigError } from '../courses/index.ts';
 import { AppError } from '../errors/index.ts';
 import { Lifecycle } from '../lifecycle/index.ts';
@@ -18,6 +20,9 @@ const USAGE = `usage: gradeflow <command>
   gateway                     the webhook gateway only
   worker <group> [--instances N]
                               one consumer group: ${Object.keys(GROUPS).join(', ')}
+  regrade --course C --assignment A [--student S]
+                              check the counting submissions again (asks the running
+                              system at GRADEFLOW_API_URL, with GRADEFLOW_ADMIN_TOKEN)
   help                        this text
 
 Configuration comes from the environment (see README.md, "Configuration").`;
@@ -25,7 +30,11 @@ Configuration comes from the environment (see README.md, "Configuration").`;
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args: [...argv], allowPositionals: true, options: { instances: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { instances: { type: 'string' }, course: { type: 'string' }, assignment: { type: 'string' }, student: { type: 'string' } },
+  });
   const [command, ...rest] = positionals;
   if (command === undefined || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -34,6 +43,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const env = processEnv();
   const config = loadConfig(env);
   const log = createLogger(config.logLevel);
+  if (command === 'regrade') {
+    await runRegrade(config, values);
+    return;
+  }
   const lifecycle = new Lifecycle(log);
   lifecycle.handleSignals();
   const kit: Kit = { config, env, log, metrics: createMetrics(), lifecycle };
@@ -66,9 +79,22 @@ async function run(kit: Kit, command: string, rest: string[], instances: string 
   }
 }
 
+async function runRegrade(config: Config, values: { course?: string; assignment?: string; student?: string }): Promise<void> {
+  if (values.course === undefined || values.assignment === undefined) throw new UsageError('regrade needs --course and --assignment');
+  if (config.admin.token === null) throw new UsageError('regrade needs GRADEFLOW_ADMIN_TOKEN (the staff API token of the running system)');
+  const requeued = await requestRegrade({
+    apiUrl: config.apiUrl ?? `http://127.0.0.1:${config.http.port}`,
+    token: config.admin.token,
+    course: values.course,
+    assignment: values.assignment,
+    ...(values.student === undefined ? {} : { student: values.student }),
+  });
+  process.stdout.write(`${requeued} submission(s) queued for re-grading\n`);
+}
+
 function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof CourseConfigError) return 2;
-  if (error instanceof AppError && error.code === 'CONFIG_INVALID') return 2;
+  if (error instanceof AppError && ['CONFIG_INVALID', 'REGRADE_REFUSED'].includes(error.code)) return 2;
   return 1;
 }
 

@@ -2,6 +2,7 @@
 // validated, frozen configuration. Every problem is collected and reported at once, each
 // naming the variable and what was expected, so an operator fixes a deployment in one go.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { Config, Compression, Env, LogLevel } from './types.ts';
@@ -119,6 +120,7 @@ export function loadConfig(inputEnv: Env, cwd = process.cwd()): Config {
       bodyLimitBytes: read.integer('GRADEFLOW_WEBHOOK_BODY_LIMIT', 5 * 1024 * 1024, 1024, 25 * 1024 * 1024),
       publicUrl: read.url('GRADEFLOW_PUBLIC_URL', ['http:', 'https:']),
     },
+    apiUrl: read.url('GRADEFLOW_API_URL', ['http:', 'https:']),
     kafka: {
       brokers,
       embedded: brokers === null,
@@ -131,7 +133,16 @@ export function loadConfig(inputEnv: Env, cwd = process.cwd()): Config {
     },
     database: { url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']) },
     redis: { url: read.url('REDIS_URL', ['redis:', 'rediss:']) },
-    gitlab: { webhookSecret: read.secret('GITLAB_WEBHOOK_SECRET') },
+    gitlab: {
+      webhookSecret: read.secret('GITLAB_WEBHOOK_SECRET'),
+      url: read.url('GITLAB_URL', ['http:', 'https:']),
+      token: read.optional('GITLAB_TOKEN'),
+    },
+    runner: {
+      concurrency: read.integer('GRADEFLOW_RUNNER_CONCURRENCY', Math.max(1, availableParallelism()), 1, 256),
+      workDir: resolve(cwd, read.string('GRADEFLOW_RUNNER_WORK_DIR', `${dataDir}/work`)),
+    },
+    artifactsDir: resolve(cwd, read.string('GRADEFLOW_ARTIFACTS_DIR', `${dataDir}/artifacts`)),
     admin: { token: read.secret('GRADEFLOW_ADMIN_TOKEN') },
     coursesDir: resolve(cwd, read.string('GRADEFLOW_COURSES_DIR', './courses')),
     dataDir,
@@ -139,6 +150,13 @@ export function loadConfig(inputEnv: Env, cwd = process.cwd()): Config {
   };
   if (config.kafka.topicPrefix !== '' && !/^[a-zA-Z0-9._-]{1,100}$/.test(config.kafka.topicPrefix)) {
     read.problems.push(`KAFKA_TOPIC_PREFIX: expected letters, digits, '.', '_' or '-', got "${config.kafka.topicPrefix}"`);
+  }
+  if (config.apiUrl === null) {
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+    (config as { apiUrl: string | null }).apiUrl = `http://${host}:${config.http.port}`;
+  }
+  if ((config.gitlab.url === null) !== (config.gitlab.token === null)) {
+    read.problems.push('GITLAB_URL and GITLAB_TOKEN: set both (the API of your GitLab and a token with api scope) or neither');
   }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);

@@ -23,12 +23,27 @@ export interface Config {
     /** Base URL used in links sent to students (commit status target_url). */
     readonly publicUrl: string | null;
   };
+  /** Where CLI commands reach the running system's API (GRADEFLOW_API_URL; default: this HOST:PORT). */
+  readonly apiUrl: string | null;
   readonly kafka: KafkaConfig;
   /** null: embedded PGlite under dataDir. */
   readonly database: { readonly url: string | null };
   /** null: in-memory cache. */
   readonly redis: { readonly url: string | null };
-  readonly gitlab: { readonly webhookSecret: string | null };
+  readonly gitlab: {
+    readonly webhookSecret: string | null;
+    /** GitLab's base URL and API token: commit statuses, comments, pipelines. null = not configured. */
+    readonly url: string | null;
+    readonly token: string | null;
+  };
+  readonly runner: {
+    /** Checks run at once by one check-runners process. */
+    readonly concurrency: number;
+    /** Where checkouts are made (each check gets a private directory, removed afterwards). */
+    readonly workDir: string;
+  };
+  /** Logs and test reports of checks (filesystem artifact store). */
+  readonly artifactsDir: string;
   readonly admin: { readonly token: string | null };
   readonly coursesDir: string;
   readonly dataDir: string;

@@ -10,6 +10,6 @@ export { coursesBySlug, createProjectResolver } from './project-path.ts';
 export type { ProjectResolver, ResolveResult } from './project-path.ts';
 export { CourseConfigError, formatProblem } from './types.ts';
 export type {
-  Assignment, AttemptLimits, CheckConfig, CountsPolicy, Course, CourseProblem, Env,
-  GitlabCiCheck, GitlabSettings, LatePolicy, LocalCheck, Scoring,
+  Assignment, AttemptLimits, CheckConfig, CountsPolicy, Course, CourseProblem, EmailNotify, Env,
+  GitlabCiCheck, GitlabSettings, LatePolicy, LocalCheck, NotifySettings, Scoring, WebhookNotify,
 } from './types.ts';

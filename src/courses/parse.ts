@@ -6,7 +6,7 @@ import { describeIssue, issueToProblems, valueAt } from './issues.ts';
 import { courseSchema } from './schema.ts';
 import type { ParsedCourse } from './schema.ts';
 import { CourseConfigError } from './types.ts';
-import type { Assignment, CheckConfig, Course, CourseProblem, Env } from './types.ts';
+import type { Assignment, CheckConfig, Course, CourseProblem, EmailNotify, Env, NotifySettings, WebhookNotify } from './types.ts';
 import { formatPath, pathKey, readYaml } from './yaml-tree.ts';
 import type { Pos, RawProblem, YamlTree } from './yaml-tree.ts';
 
@@ -53,10 +53,14 @@ export function parseCourseFile(text: string, file: string, env: Env): FileResul
   return { course, problems: raw.map(toProblem), warnings, slug, slugPos, secrets };
 }
 
-// A literal webhookSecret is secret too, even though it did not come from env.
+// Values that are secret even when written literally rather than taken from env.
+const SECRET_PATHS = [
+  ['gitlab', 'webhookSecret'], ['notify', 'email', 'smtpUrl'], ['notify', 'webhook', 'secret'], ['notify', 'webhook', 'url'],
+] as const;
+
 function collectSecrets(tree: YamlTree): ReadonlySet<string> {
-  const literal = valueAt(tree.data, ['gitlab', 'webhookSecret']);
-  return typeof literal === 'string' ? new Set([...tree.secrets, literal]) : tree.secrets;
+  const literals = SECRET_PATHS.map((path) => valueAt(tree.data, path)).filter((v): v is string => typeof v === 'string');
+  return literals.length === 0 ? tree.secrets : new Set([...tree.secrets, ...literals]);
 }
 
 function buildCourse(p: ParsedCourse, file: string): Course {
@@ -69,9 +73,23 @@ function buildCourse(p: ParsedCourse, file: string): Course {
     title: p.title,
     file,
     gitlab: gitlab as Course['gitlab'],
+    notify: buildNotify(p.notify),
     assignments: p.assignments.map((a): Assignment => ({ ...a, check: buildCheck(a.check, baseDir) })),
   };
   return deepFreeze(course);
+}
+
+// Secrets (and the webhook URL, which often is one) non-enumerable, as webhookSecret above.
+function buildNotify(n: ParsedCourse['notify']): NotifySettings {
+  const hidden = <T extends object>(visible: T, secrets: Record<string, string | null>): T => {
+    for (const [key, value] of Object.entries(secrets)) Object.defineProperty(visible, key, { value, enumerable: false });
+    return visible;
+  };
+  const email = n.email === undefined ? null
+    : hidden({ from: n.email.from, to: n.email.to }, { smtpUrl: n.email.smtpUrl }) as EmailNotify;
+  const webhook = n.webhook === undefined ? null
+    : hidden({}, { url: n.webhook.url, secret: n.webhook.secret ?? null }) as WebhookNotify;
+  return { email, webhook };
 }
 
 function buildCheck(check: ParsedCourse['assignments'][number]['check'], baseDir: string): CheckConfig | null {

@@ -102,10 +102,39 @@ const gitlab = z.strictObject({
   webhookSecret: z.string().min(1).optional(),
 });
 
+// Messages below never quote the value: an SMTP URL carries a password, a chat webhook URL
+// often carries its token in the path.
+const urlWith = (protocols: readonly string[], message: string) => z.string().refine((value) => {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, message);
+
+const emailNotify = z.strictObject({
+  from: text,
+  /** "{student}" is replaced by the student's slug; no other placeholder exists. */
+  to: text.refine((t) => t.replaceAll('{student}', '').search(/[{}]/) === -1,
+    'the only placeholder is {student}, e.g. "{student}@uni.example"'),
+  smtpUrl: urlWith(['smtp:', 'smtps:'], 'expected an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example:587'),
+});
+
+const webhookNotify = z.strictObject({
+  url: urlWith(['http:', 'https:'], 'expected an http:// or https:// URL'),
+  secret: z.string().min(1).optional(),
+});
+
+const notify = z.strictObject({
+  email: emailNotify.optional(),
+  webhook: webhookNotify.optional(),
+});
+
 export const courseSchema = z.strictObject({
   slug,
   title: text,
   gitlab: gitlab.prefault({}),
+  notify: notify.prefault({}),
   assignments: z.array(assignment).default([]),
 });
 
@@ -115,6 +144,9 @@ export type ParsedCourse = z.output<typeof courseSchema>;
 export const KNOWN_KEYS = {
   course: Object.keys(courseSchema.shape),
   gitlab: Object.keys(gitlab.shape),
+  notify: Object.keys(notify.shape),
+  email: Object.keys(emailNotify.shape),
+  webhook: Object.keys(webhookNotify.shape),
   assignment: Object.keys(assignment.shape),
   late: Object.keys(late.shape),
   attempts: Object.keys(attempts.shape),

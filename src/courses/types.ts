@@ -79,12 +79,36 @@ export interface GitlabSettings {
   readonly webhookSecret: string | null;
 }
 
+/** E-mail to the student about each grade, over the course's SMTP server. */
+export interface EmailNotify {
+  readonly from: string;
+  /** Address template: "{student}" is replaced by the student's slug. */
+  readonly to: string;
+  /** smtp(s)://user:password@host:port. Non-enumerable, like webhookSecret. */
+  readonly smtpUrl: string;
+}
+
+/** A JSON POST about each grade (a chat or LMS hook). */
+export interface WebhookNotify {
+  /** Non-enumerable: chat webhook URLs (Slack, Mattermost, Teams) carry their token in the path. */
+  readonly url: string;
+  /** Signs the body (X-Gradeflow-Signature: sha256=HMAC). Non-enumerable; null = unsigned. */
+  readonly secret: string | null;
+}
+
+/** Channels besides GitLab; null = not used by this course. */
+export interface NotifySettings {
+  readonly email: EmailNotify | null;
+  readonly webhook: WebhookNotify | null;
+}
+
 export interface Course {
   readonly slug: string;
   readonly title: string;
   /** Path of the YAML file the course was loaded from. */
   readonly file: string;
   readonly gitlab: GitlabSettings;
+  readonly notify: NotifySettings;
   readonly assignments: readonly Assignment[];
 }
 

@@ -15,3 +15,29 @@ export {
   INITIAL_SUBMISSION_STATUS,
 } from './submissions.ts';
 export type { Submission, RecordSubmissionInput, SubmissionFilter, ListSubmissionsFilter, GitLabEventRecord } from './submissions.ts';
+export {
+  admissionHistory,
+  admitSubmission,
+  refuseSubmission,
+  recordPushOutcome,
+  createCheck,
+  findCheck,
+  latestCheck,
+  findCheckByPipeline,
+  markCheck,
+  markSubmission,
+  newerAdmittedSubmission,
+  queuePosition,
+} from './checks.ts';
+export type { AdmissionHistoryRow, AdmitInput, Check, Executor, NewCheck, Priority, PushOutcome, StudentWork } from './checks.ts';
+export {
+  insertGrade,
+  findGrade,
+  previousGradeScore,
+  gradeOfSubmission,
+  submissionForGrading,
+  markSubmissionGraded,
+  listCountingGrades,
+  submissionDetail,
+} from './grades.ts';
+export type { Grade, GradeTest, GradeWithTests, GradingSubmission, CountingGrade, SubmissionDetail } from './grades.ts';

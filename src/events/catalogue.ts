@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { LogicalTopic } from './topics.ts';
 import { TOPICS } from './topics.ts';
 import {
+  CheckRequestedV1,
   GitLabEventV1,
   GitLabPushV1,
   GradingCompletedV1,
@@ -32,6 +33,7 @@ export const EVENTS = {
   gitlabPush: define('gitlab.push', 1, TOPICS.gitlabPush.name, GitLabPushV1),
   gitlabEvent: define('gitlab.event', 1, TOPICS.gitlabEvents.name, GitLabEventV1),
   pipelineStatus: define('pipeline.status', 1, TOPICS.pipelineStatus.name, PipelineStatusV1),
+  checkRequested: define('check.requested', 1, TOPICS.checkJobsNormal.name, CheckRequestedV1),
   testResult: define('test.result', 1, TOPICS.pipelineResults.name, TestResultV1),
   gradingCompleted: define('grading.completed', 1, TOPICS.gradingCompleted.name, GradingCompletedV1),
 } as const;
@@ -39,8 +41,11 @@ export const EVENTS = {
 export type EventName = keyof typeof EVENTS;
 export type EventType = (typeof EVENTS)[EventName]['type'];
 
-/** Payload type of an event type's current version. */
-export type PayloadOf<T extends EventType> = z.infer<Extract<(typeof EVENTS)[EventName], { type: T }>['schema']>;
+type SchemaOf<T extends EventType> = Extract<(typeof EVENTS)[EventName], { type: T }>['schema'];
+/** Payload of an event type's current version, as consumers see it (defaults applied). */
+export type PayloadOf<T extends EventType> = z.output<SchemaOf<T>>;
+/** Payload as producers may write it (fields with defaults may be left out). */
+export type PayloadInput<T extends EventType> = z.input<SchemaOf<T>>;
 
 /** Every version consumers can decode, current and older. */
 const DECODABLE: readonly EventDefinition[] = [...Object.values(EVENTS)];

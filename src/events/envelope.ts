@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
-import type { EventDefinition, EventType, PayloadOf } from './catalogue.ts';
+import type { EventDefinition, EventType, PayloadInput, PayloadOf } from './catalogue.ts';
 import { findDefinition, knownTypes } from './catalogue.ts';
 
 export const EnvelopeSchema = z.object({
@@ -32,7 +32,7 @@ export type AnyEnvelope = { [T in EventType]: Envelope<T> }[EventType];
 
 export interface NewEvent<T extends EventType> {
   readonly key: string;
-  readonly payload: PayloadOf<T>;
+  readonly payload: PayloadInput<T>;
   /** Deterministic ids make redelivered work produce the same event, so consumers dedupe it. */
   readonly id?: string;
   readonly occurredAt?: Date;

@@ -29,6 +29,24 @@ export const TOPICS = {
     retentionMs: 30 * DAY_MS,
     description: 'Lifecycle of a check: queued, running, finished',
   },
+  checkJobsExam: {
+    name: 'check.jobs.exam',
+    partitions: 12,
+    retentionMs: 30 * DAY_MS,
+    description: 'Checks to run with the local executor, exam work: runners take these first',
+  },
+  checkJobsNormal: {
+    name: 'check.jobs.normal',
+    partitions: 12,
+    retentionMs: 30 * DAY_MS,
+    description: 'Checks to run with the local executor, practice work',
+  },
+  checkJobsRegrade: {
+    name: 'check.jobs.regrade',
+    partitions: 12,
+    retentionMs: 30 * DAY_MS,
+    description: 'Re-grades requested by staff: run when no live work waits',
+  },
   pipelineResults: {
     name: 'pipeline.results',
     partitions: 12,
@@ -50,6 +68,13 @@ export const TOPICS = {
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof TOPICS;
+
+/** Check job topics by priority, highest first. */
+export const CHECK_JOB_TOPICS = {
+  exam: TOPICS.checkJobsExam.name,
+  normal: TOPICS.checkJobsNormal.name,
+  regrade: TOPICS.checkJobsRegrade.name,
+} as const;
 export type LogicalTopic = (typeof TOPICS)[TopicKey]['name'];
 
 export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);

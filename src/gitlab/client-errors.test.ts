@@ -117,7 +117,7 @@ test('404 is permanent: GITLAB_REJECTED with the status and GitLab\u2019s messag
 });
 
 test('a wrong token is a permanent 401', async () => {
-  const { client } = setup({ token: 'glpat-wrong-token-000000' });
+  const { client } = setup({ token: 'test-wrong-token-000000' });
   const error = await rejection(client.getBranchHead(1, 'main'));
   assert.equal(gitlab.calls.at(-1)?.token, 'invalid');
   assert.deepEqual([error.code, error.retryable, error.details['status']], ['GITLAB_REJECTED', false, 401]);

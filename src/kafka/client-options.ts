@@ -25,9 +25,11 @@ export function baseClientOptions(connection: KafkaConnection, role: string) {
   return {
     clientId: `${connection.clientId}-${role}`,
     bootstrapBrokers: [...connection.bootstrapBrokers],
-    // The client retries broker errors itself; a few quick tries cover a leader change.
-    retries: 5,
-    retryDelay: 250,
+    // The client retries broker errors itself. Backing off exponentially (0.25 s doubling to
+    // 5 s, about 20 s in all) rides out a leader election, a coordinator still loading, or a
+    // group rebalancing while several members join at once.
+    retries: 8,
+    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(5_000, 250 * 2 ** Math.max(0, attempt - 1)),
     connectTimeout: 5_000,
     timeout: 15_000,
     // Topics are provisioned from the topic table; never let a typo create one.

@@ -5,7 +5,7 @@
 import { Producer, compatibilityPartitioner, stringSerializers } from '@platformatic/kafka';
 import type { EventDefinition, EventType, NewEvent } from '../events/index.ts';
 import { EVENTS, createEnvelope, encodeEvent, topicName } from '../events/index.ts';
-import type { EventProducer, GitLabEventInput, ProducedRecord } from '../events/producer.ts';
+import type { EventProducer, GitLabEventInput, ProducedRecord, PublishOptions } from '../events/producer.ts';
 import type { KafkaConnection } from './client-options.ts';
 import { baseClientOptions } from './client-options.ts';
 import { toAppError } from './errors.ts';
@@ -52,9 +52,9 @@ export class KafkaEventProducer implements EventProducer {
     return this.publish(EVENTS.testResult, event);
   }
 
-  async publish<T extends EventType>(definition: EventDefinition<T>, event: NewEvent<T>): Promise<ProducedRecord> {
+  async publish<T extends EventType>(definition: EventDefinition<T>, event: NewEvent<T>, options: PublishOptions = {}): Promise<ProducedRecord> {
     const envelope = createEnvelope(definition, this.#source, event);
-    const topic = topicName(this.#connection.topicPrefix, definition.topic);
+    const topic = topicName(this.#connection.topicPrefix, options.topic ?? definition.topic);
     const started = performance.now();
     try {
       const result = await this.#producer.send({
@@ -67,11 +67,11 @@ export class KafkaEventProducer implements EventProducer {
           },
         ],
       });
-      this.#observer.produced(definition.topic, (performance.now() - started) / 1000, true);
+      this.#observer.produced(options.topic ?? definition.topic, (performance.now() - started) / 1000, true);
       const written = result.offsets?.[0];
       return { topic, partition: written?.partition ?? -1, offset: written?.offset ?? -1n, eventId: envelope.id };
     } catch (error) {
-      this.#observer.produced(definition.topic, (performance.now() - started) / 1000, false);
+      this.#observer.produced(options.topic ?? definition.topic, (performance.now() - started) / 1000, false);
       throw toAppError(error, `producing ${definition.type} to ${topic}`);
     }
   }

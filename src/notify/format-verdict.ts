@@ -21,8 +21,10 @@ export const VERDICT_LABELS: Readonly<Record<GradeVerdict, string>> = {
 };
 
 /** The commit status name: one status line per assignment, so assignments sharing a repository do not overwrite each other. */
-export function statusName(grade: Pick<GradeSummary, 'assignment'>): string {
-  return `gradeflow/${grade.assignment}`;
+/** The commit status context GitLab shows: one name, as staff and students look for it. Each
+ * student project belongs to one assignment, so statuses of assignments never share a commit. */
+export function statusName(_grade: Pick<GradeSummary, 'assignment'>): string {
+  return 'gradeflow';
 }
 
 export function commitState(grade: GradeSummary): CommitState {

@@ -53,6 +53,6 @@ test('commit state: success only when every test passed; our failures are not re
   assert.equal(commitState(grade({ verdict: 'rejected' })), 'skipped');
 });
 
-test('the status name is per assignment', () => {
-  assert.equal(statusName(grade({ assignment: 'hw2' })), 'gradeflow/hw2');
+test('the commit status is named gradeflow', () => {
+  assert.equal(statusName(grade({ assignment: 'hw2' })), 'gradeflow');
 });

@@ -12,7 +12,7 @@ import { fetchCommit } from './git.ts';
 import { createFixture } from './test-support.ts';
 import type { Fixture } from './test-support.ts';
 
-const TOKEN = 'glpat-VERY-secret-0987654321';
+const TOKEN = 'test-VERY-secret-0987654321';
 const OPTIONS = { timeoutMs: 30_000 };
 let fx: Fixture;
 let scratch: string;

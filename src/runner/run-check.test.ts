@@ -129,7 +129,7 @@ test('fetch fails', async () => { await assert.rejects(fetch('http://127.0.0.1:$
 });
 
 test('the git token reaches neither the sandbox nor the log', async () => {
-  const token = 'glpat-SECRET-token-1234567890';
+  const token = 'test-SECRET-token-1234567890';
   const probe = `
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,8 +1,8 @@
-// The staff API. One bearer token (GRADEFLOW_ADMIN_TOKEN) for now; without it configured the
-// API refuses every request, so a fresh install never serves data to anyone.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// The staff API: submissions. Authentication (GRADEFLOW_ADMIN_TOKEN) is shared with the other
+// API plugins, see auth.ts.
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { tokensEqual } from '../gateway/index.ts';
+import { requireAdminToken } from './auth.ts';
 
 export interface SubmissionView {
   readonly id: string;
@@ -34,7 +34,7 @@ const SubmissionQuery = z.object({
 });
 
 export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions): Promise<void> {
-  app.addHook('onRequest', async (request, reply) => authorize(request, reply, options.adminToken));
+  app.addHook('onRequest', requireAdminToken(options.adminToken));
 
   app.get('/api/submissions', async (request, reply) => {
     const query = SubmissionQuery.safeParse(request.query);
@@ -54,19 +54,4 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRouteOptions):
       })),
     };
   });
-}
-
-async function authorize(request: FastifyRequest, reply: FastifyReply, adminToken: string | null): Promise<unknown> {
-  if (adminToken === null) {
-    return reply.code(503).send({ error: 'API_DISABLED', message: 'the API is disabled: set GRADEFLOW_ADMIN_TOKEN to enable it' });
-  }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  if (match === null) {
-    reply.header('www-authenticate', 'Bearer');
-    return reply.code(401).send({ error: 'UNAUTHENTICATED', message: 'send Authorization: Bearer <GRADEFLOW_ADMIN_TOKEN>' });
-  }
-  if (!tokensEqual(match[1] ?? '', adminToken)) {
-    return reply.code(401).send({ error: 'INVALID_TOKEN', message: 'the bearer token is not valid' });
-  }
-  return undefined;
 }

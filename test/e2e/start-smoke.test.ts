@@ -57,7 +57,7 @@ test('npm start on embedded defaults: push -> submission, clean stop, state kept
     const found = await list();
     return found.length === 1 && found;
   });
-  assert.deepEqual(submissions.map((s) => [s.commitSha, s.status]), [[shaOf('smoke'), 'queued']]);
+  assert.deepEqual(submissions.map((s) => [s.commitSha, s.status]), [[shaOf('smoke'), 'recorded']]);
   assert.equal(await first.stop('SIGINT'), 0, first.output().slice(-3000));
   assert.equal(await portAnswers(kafkaPort), false, 'the embedded broker stopped with it');
 

@@ -9,7 +9,8 @@ import type { DoubleNote, DoublePipeline, DoubleState, DoubleStatus, MergeReques
 export type { DoubleNote, DoublePipeline, DoubleStatus, MergeRequestSpec } from './gitlab-double-routes.ts';
 export { EMPTY_TEST_REPORT } from './gitlab-double-routes.ts';
 
-export const DOUBLE_TOKEN = 'glpat-double-0123456789abcdef';
+// Not GitLab's glpat- shape on purpose: nothing here should look like a leaked real token.
+export const DOUBLE_TOKEN = 'test-double-token-0123456789abcdef';
 
 export interface GitLabDoubleOptions {
   /** The token the double accepts (default DOUBLE_TOKEN). */

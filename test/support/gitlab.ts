@@ -21,6 +21,9 @@ export interface PushOptions {
   readonly projectId: number;
   readonly sha: string;
   readonly ref?: string;
+  /** Where a runner clones from (git_http_url); any URL git accepts, file:// included. */
+  readonly repoUrl?: string;
+  readonly defaultBranch?: string;
 }
 
 /** push.json with the project path, id and head commit replaced. */
@@ -32,6 +35,11 @@ export function pushPayload(options: PushOptions): Record<string, unknown> {
   body.after = options.sha;
   body.checkout_sha = options.sha;
   body.ref = options.ref ?? 'refs/heads/main';
+  body.project.default_branch = options.defaultBranch ?? 'main';
+  if (options.repoUrl !== undefined) {
+    body.project.git_http_url = options.repoUrl;
+    body.project.http_url = options.repoUrl;
+  }
   return body;
 }
 

@@ -39,14 +39,18 @@ export function startGradeflow(args: string[], env: Record<string, string | unde
         if (exitedWith !== null) return 'exited';
         const response = await fetch(`${baseUrl}/healthz`).catch(() => null);
         return response?.status === 200 && 'healthy';
-      }, { timeoutMs, intervalMs: 100 });
+      }, { timeoutMs, intervalMs: 100 }).catch((error: Error) => {
+        throw new Error(`${error.message}; the process printed:\n${output.slice(-4000)}`);
+      });
       if (state === 'exited') throw new Error(`process exited with ${exitedWith} before it was healthy:\n${output.slice(-4000)}`);
     },
     waitForOutput: async (text, timeoutMs = 120_000) => {
       const seen = await waitFor(`output ${String(text)}`, () => {
         if (exitedWith !== null) return 'exited';
         return (typeof text === 'string' ? output.includes(text) : text.test(output)) && 'seen';
-      }, { timeoutMs, intervalMs: 100 });
+      }, { timeoutMs, intervalMs: 100 }).catch((error: Error) => {
+        throw new Error(`${error.message}; the process printed:\n${output.slice(-4000)}`);
+      });
       if (seen === 'exited') throw new Error(`process exited with ${exitedWith} before printing ${String(text)}:\n${output.slice(-4000)}`);
     },
     stop: async (signal = 'SIGTERM', timeoutMs = 60_000) => {

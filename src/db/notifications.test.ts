@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { admitSubmission, createCheck } from './checks.ts';
+import {
+  CLAIMED_DETAIL, claimNotification, completeNotification, findNotifyTarget, listNotifications, loadGradeForNotice,
+  releaseNotification, stampNotified,
+} from './notifications.ts';
+import { recordSubmission } from './submissions.ts';
+import type { Queryable } from './database.ts';
+import { backendTest } from './testing.ts';
+
+async function submission(db: Queryable, ref = 'refs/heads/main', sha = 'c'.repeat(40)): Promise<string> {
+  const { submission } = await recordSubmission(db, {
+    eventId: randomUUID(), course: 'algo', assignment: 'hw1', student: 'alice', projectId: 42, projectPath: 'algo/hw1/alice',
+    ref, commitSha: sha, receivedAt: new Date('2026-11-25T10:00:00Z'),
+  });
+  return submission.id;
+}
+
+backendTest('a claim is taken once; released, it can be taken again; completed, it keeps its detail', async ({ db }) => {
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), true);
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), false);
+  assert.equal(await claimNotification(db, 'grade:1', 'webhook'), true, 'channels are independent');
+  assert.deepEqual((await listNotifications(db, 'grade:1')).map((n) => [n.channel, n.detail]), [['email', CLAIMED_DETAIL], ['webhook', CLAIMED_DETAIL]]);
+  await releaseNotification(db, 'grade:1', 'email');
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), true);
+  await completeNotification(db, 'grade:1', 'email', 'sent');
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), false);
+  assert.equal((await listNotifications(db, 'grade:1')).find((n) => n.channel === 'email')?.detail, 'sent');
+});
+
+backendTest('ten concurrent claims of one key and channel: exactly one wins', async ({ db }) => {
+  const results = await Promise.all(Array.from({ length: 10 }, () => claimNotification(db, 'status:x:queued', 'gitlab-status')));
+  assert.equal(results.filter(Boolean).length, 1);
+});
+
+backendTest('the target: project, commit, branch from the decision or else the ref; stamped once', async ({ db }) => {
+  const id = await submission(db);
+  assert.deepEqual(await findNotifyTarget(db, id), {
+    submissionId: id, projectId: 42, commitSha: 'c'.repeat(40), branch: 'main', gradedAt: null, notifiedAt: null,
+  });
+  await admitSubmission(db, { submissionId: id, priority: 'normal', late: false, queuedAt: new Date(), branch: 'solution', repoUrl: null, projectWebUrl: null });
+  assert.equal((await findNotifyTarget(db, id))?.branch, 'solution');
+  const first = new Date('2026-11-25T10:05:00Z');
+  await stampNotified(db, id, first);
+  await stampNotified(db, id, new Date('2026-11-25T11:00:00Z'));
+  assert.equal((await findNotifyTarget(db, id))?.notifiedAt?.toISOString(), first.toISOString());
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM submissions WHERE id = $1', [id]);
+  assert.equal(rows[0]?.status, 'queued', 'the status is left alone');
+  assert.equal(await findNotifyTarget(db, randomUUID()), null);
+  const tag = await submission(db, 'refs/tags/v1', 'd'.repeat(40));
+  assert.equal((await findNotifyTarget(db, tag))?.branch, null);
+});
+
+backendTest('a grade with its tests in the grader\'s order; null for an unknown grade', async ({ db }) => {
+  const id = await submission(db);
+  const check = await createCheck(db, { id: randomUUID(), submissionId: id, attempt: 1, executor: 'local', priority: 'normal', queuedAt: new Date() });
+  const gradeId = randomUUID();
+  await db.query(
+    `INSERT INTO grades (id, submission_id, check_id, suite_version, policy_version, course, assignment, student, score, max_score,
+       raw_score, late_penalty_percent, passed, total, verdict, message, graded_at)
+     VALUES ($1, $2, $3, 's1', 'p1', 'algo', 'hw1', 'alice', 63, 100, 70, 10, 1, 2, 'graded', null, now())`,
+    [gradeId, id, check.id],
+  );
+  await db.query(
+    `INSERT INTO test_results (grade_id, position, name, status, points, max_points, message)
+     VALUES ($1, 2, 'second', 'failed', 0, 30, 'boom'), ($1, 1, 'first', 'passed', 70, 70, null)`,
+    [gradeId],
+  );
+  assert.deepEqual(await loadGradeForNotice(db, gradeId), {
+    id: gradeId, submissionId: id, course: 'algo', assignment: 'hw1', student: 'alice', score: 63, maxScore: 100,
+    latePenaltyPercent: 10, passed: 1, total: 2, verdict: 'graded', message: null,
+    tests: [
+      { name: 'first', status: 'passed', points: 70, maxPoints: 70, message: null },
+      { name: 'second', status: 'failed', points: 0, maxPoints: 30, message: 'boom' },
+    ],
+  });
+  assert.equal(await loadGradeForNotice(db, randomUUID()), null);
+});

@@ -1,0 +1,110 @@
+// check-runners: takes check jobs from the three priority topics, runs each in the sandbox
+// when a slot is free (exam first), and reports where the results are on pipeline.results.
+// A job whose check already finished is a redelivery and does nothing; a job whose submission
+// was overtaken by a newer push (counts: last / lastBeforeDeadline) is skipped as superseded.
+import type { Assignment, Course, LocalCheck } from '../courses/index.ts';
+import type { Database } from '../db/index.ts';
+import { findCheck, markCheck, markSubmission, newerAdmittedSubmission } from '../db/index.ts';
+import { AppError } from '../errors/index.ts';
+import type { AnyEnvelope, Envelope, EventPublisher } from '../events/index.ts';
+import { EVENTS, stableId } from '../events/index.ts';
+import type { MessageContext } from '../kafka/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { supersedes } from '../pipeline/admission.ts';
+import type { ArtifactStore } from '../storage/index.ts';
+import type { PrioritySlots } from './priority-slots.ts';
+import { runWithInfraRetries } from './infra-retry.ts';
+
+export interface CheckRunnerDeps {
+  readonly db: Database;
+  readonly publisher: EventPublisher;
+  readonly courses: ReadonlyMap<string, Course>;
+  readonly artifacts: ArtifactStore;
+  readonly slots: PrioritySlots;
+  readonly workRoot: string;
+  /** GITLAB_TOKEN, to clone over HTTP(S); never logged. */
+  readonly gitToken: string | null;
+  /** First sandbox uid; slot i runs as uidBase + i so concurrent checks do not share limits. */
+  readonly uidBase?: number;
+}
+
+type Job = Envelope<'check.requested'>;
+
+export function checkRunnerHandler(deps: CheckRunnerDeps) {
+  return async (event: AnyEnvelope, context: MessageContext): Promise<void> => {
+    if (event.type !== 'check.requested') {
+      context.log.warn({ type: event.type }, 'unexpected event type on a check topic; skipped');
+      return;
+    }
+    const check = await findCheck(deps.db, event.payload.checkId);
+    if (check === null) throw new AppError('UNKNOWN_CHECK', `check ${event.payload.checkId} does not exist`, { retryable: false });
+    if (check.status !== 'queued' && check.status !== 'running') return;
+    const assignment = localAssignment(deps.courses, event);
+    const slot = await deps.slots.acquire(event.payload.priority);
+    try {
+      if (await isSuperseded(deps, event, assignment)) return skipSuperseded(deps, event);
+      await runAndReport(deps, event, assignment.check, slot.index, context.log);
+    } finally {
+      slot.release();
+    }
+  };
+}
+
+function localAssignment(courses: ReadonlyMap<string, Course>, job: Job): Assignment & { check: LocalCheck } {
+  const assignment = courses.get(job.payload.course)?.assignments.find((a) => a.slug === job.payload.assignment);
+  if (assignment?.check?.executor !== 'local') {
+    throw new AppError('NO_LOCAL_CHECK', `${job.payload.course}/${job.payload.assignment} has no local check (course files changed?)`, { retryable: false });
+  }
+  return assignment as Assignment & { check: LocalCheck };
+}
+
+async function isSuperseded(deps: CheckRunnerDeps, job: Job, assignment: Assignment): Promise<boolean> {
+  if (job.payload.priority === 'regrade' || !supersedes(assignment.counts)) return false;
+  return newerAdmittedSubmission(deps.db, job.payload.submissionId);
+}
+
+async function skipSuperseded(deps: CheckRunnerDeps, job: Job): Promise<void> {
+  const now = new Date();
+  const message = 'A newer push of this assignment was submitted; only the newer one is checked.';
+  await markCheck(deps.db, job.payload.checkId, { status: 'superseded', at: now, message });
+  await markSubmission(deps.db, job.payload.submissionId, 'superseded', now, { code: 'superseded', message });
+  await deps.publisher.publish(EVENTS.pipelineStatus, {
+    id: stableId('pipeline.status', job.payload.checkId, 'superseded'),
+    key: job.key,
+    payload: { ...statusBase(job), state: 'skipped', reason: message, code: 'superseded', priority: job.payload.priority },
+  });
+}
+
+function statusBase(job: Job) {
+  const { submissionId, course, assignment, student, commitSha, projectId } = job.payload;
+  return { submissionId, course, assignment, student, commitSha, projectId };
+}
+
+async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, slot: number, log: Logger): Promise<void> {
+  const startedAt = new Date();
+  await markCheck(deps.db, job.payload.checkId, { status: 'running', at: startedAt });
+  await markSubmission(deps.db, job.payload.submissionId, 'running', startedAt);
+  await deps.publisher.publish(EVENTS.pipelineStatus, {
+    id: stableId('pipeline.status', job.payload.checkId, 'running'),
+    key: job.key,
+    payload: { ...statusBase(job), state: 'running', reason: null, code: null, priority: job.payload.priority },
+  });
+  const uid = (deps.uidBase ?? 60_000) + slot;
+  const outcome = await runWithInfraRetries(
+    { submissionId: job.payload.submissionId, repoUrl: job.payload.repoUrl, commitSha: job.payload.commitSha, check, gitToken: deps.gitToken },
+    { workRoot: deps.workRoot, store: deps.artifacts, limits: { sandboxUid: uid, sandboxGid: uid } },
+    log,
+  );
+  const finishedAt = new Date();
+  await markCheck(deps.db, job.payload.checkId, { status: 'finished', at: finishedAt, verdict: outcome.verdict, message: outcome.message, logUri: outcome.logUri, reportUris: outcome.reportUris });
+  await deps.publisher.publish(EVENTS.testResult, {
+    id: stableId('test.result', job.payload.checkId),
+    key: job.key,
+    payload: {
+      checkId: job.payload.checkId, submissionId: job.payload.submissionId, course: job.payload.course, assignment: job.payload.assignment,
+      student: job.payload.student, commitSha: job.payload.commitSha, executor: 'local', verdict: outcome.verdict, message: outcome.message.slice(0, 4000),
+      source: outcome.reportUris.length > 0 ? { kind: 'junit', reportUris: [...outcome.reportUris] } : { kind: 'none' },
+      logUri: outcome.logUri, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+    },
+  });
+}
