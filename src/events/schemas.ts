@@ -41,6 +41,8 @@ export const GitLabPushV1 = z.object({
     username: z.string().max(255).nullable(),
     name: z.string().max(500).nullable(),
   }),
+  /** Made by the reconciler from the GitLab API, for a branch head no webhook delivered. */
+  reconciled: z.boolean().default(false),
 });
 
 export const GitLabEventV1 = z.object({

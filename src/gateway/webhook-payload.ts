@@ -59,7 +59,7 @@ const PushBody = z.object({
 });
 
 export type PushMapping =
-  | { readonly ok: true; readonly payload: Omit<GitLabPush, 'course' | 'assignment' | 'student' | 'deliveryId' | 'receivedAt'> }
+  | { readonly ok: true; readonly payload: Omit<GitLabPush, 'course' | 'assignment' | 'student' | 'deliveryId' | 'receivedAt' | 'reconciled'> }
   | { readonly ok: false; readonly reason: 'branch-deleted' | 'malformed'; readonly message: string };
 
 export function mapPush(body: unknown): PushMapping {

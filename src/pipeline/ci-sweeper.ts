@@ -110,7 +110,7 @@ export async function sweepCiChecks(deps: CiSweeperDeps): Promise<SweepReport> {
 
 async function sweepCheck(deps: CiSweeperDeps, row: CiCheckRow, config: GitlabCiCheck | null, timeoutSeconds: number, now: Date): Promise<Outcome> {
   if (await finishedMeanwhile(deps, row, now)) return 'finished';
-  if (row.attempt === 1 && config !== null) {
+  if (config !== null) {
     await retry(deps, row, config, timeoutSeconds, now);
     return 'retried';
   }

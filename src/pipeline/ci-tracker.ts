@@ -133,6 +133,7 @@ export async function applyPipelineState(deps: CiTrackerDeps, row: CiCheckRow, s
 }
 
 async function startRunning(deps: CiTrackerDeps, row: CiCheckRow, now: Date, log: Logger): Promise<void> {
+  if (row.status !== 'queued') return;
   await markSubmission(deps.db, row.submissionId, 'running', now);
   await deps.publisher.publish(EVENTS.pipelineStatus, {
     id: stableId('pipeline.status', row.checkId, 'running'),
