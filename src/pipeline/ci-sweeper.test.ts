@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Assignment, CheckConfig, Course } from '../courses/index.ts';
-import { FALLBACK_TIMEOUT_SECONDS, ciConfigOf, isOverdue, shortestTimeout } from './ci-sweeper.ts';
+import { FALLBACK_TIMEOUT_SECONDS, ciConfigOf, isOverdue, shortestTimeout, timeoutMessage } from './ci-sweeper.ts';
 
 function assignment(slug: string, check: CheckConfig | null): Assignment {
   return {
@@ -39,4 +39,10 @@ test('the shortest gitlab-ci timeout bounds what a sweep reads; local checks do 
   assert.equal(shortestTimeout(courses(assignment('hw1', ci(900)), assignment('hw2', ci(300)), assignment('hw3', local))), 300);
   assert.equal(shortestTimeout(courses(assignment('hw1', local))), FALLBACK_TIMEOUT_SECONDS);
   assert.equal(shortestTimeout(courses(assignment('hw1', ci(FALLBACK_TIMEOUT_SECONDS * 2)))), FALLBACK_TIMEOUT_SECONDS);
+});
+
+test('only the sweeper\'s own retry is said to be retried: not a first attempt, not a re-grade', () => {
+  assert.equal(timeoutMessage({ attempt: 2, priority: 'exam' }, 90), 'The GitLab pipeline did not report back within 90 s (retried once).');
+  assert.equal(timeoutMessage({ attempt: 1, priority: 'normal' }, 90), 'The GitLab pipeline did not report back within 90 s.');
+  assert.equal(timeoutMessage({ attempt: 3, priority: 'regrade' }, 90), 'The GitLab pipeline did not report back within 90 s.');
 });

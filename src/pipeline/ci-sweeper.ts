@@ -110,11 +110,11 @@ export async function sweepCiChecks(deps: CiSweeperDeps): Promise<SweepReport> {
 
 async function sweepCheck(deps: CiSweeperDeps, row: CiCheckRow, config: GitlabCiCheck | null, timeoutSeconds: number, now: Date): Promise<Outcome> {
   if (await finishedMeanwhile(deps, row, now)) return 'finished';
-  if (config !== null) {
+  if (row.attempt === 1 && config !== null) {
     await retry(deps, row, config, timeoutSeconds, now);
     return 'retried';
   }
-  const message = `The GitLab pipeline did not report back within ${timeoutSeconds} s${row.attempt >= 2 ? ' (retried once)' : ''}.`;
+  const message = timeoutMessage(row, timeoutSeconds);
   await closeAndPublish({ ...deps, now: () => now }, row, { status: 'timed-out', verdict: 'system-error', message, ...timesOf(row, timeoutSeconds) });
   return 'timedOut';
 }
@@ -153,6 +153,12 @@ function timesOf(row: CiCheckRow, timeoutSeconds: number): { startedAt: Date; fi
   const startedAt = row.startedAt ?? row.queuedAt;
   const deadline = row.queuedAt.getTime() + timeoutSeconds * 1000;
   return { startedAt, finishedAt: new Date(Math.max(deadline, startedAt.getTime())) };
+}
+
+/** What the student is told. A later attempt is the sweeper's retry unless a re-grade made it. */
+export function timeoutMessage(check: { attempt: number; priority: string }, timeoutSeconds: number): string {
+  const retried = check.attempt >= 2 && check.priority !== 'regrade';
+  return `The GitLab pipeline did not report back within ${timeoutSeconds} s${retried ? ' (retried once)' : ''}.`;
 }
 
 export function isOverdue(queuedAt: Date, timeoutSeconds: number, now: Date): boolean {

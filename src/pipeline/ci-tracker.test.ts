@@ -50,6 +50,12 @@ test('the documented pipeline webhook is read: ids, status and its Rails-style t
   });
 });
 
+test('a pipeline webhook without times is read; the times are then unknown', () => {
+  assert.deepEqual(readPipelineHook({ object_attributes: { id: 5, status: 'running' }, project: { id: 3 } }), {
+    projectId: 3, pipelineId: 5, status: 'running', createdAt: null, finishedAt: null,
+  });
+});
+
 test('a pipeline webhook without a pipeline id or project id is not read', () => {
   const noId = gitlabFixture('pipeline.json') as Record<string, any>;
   delete noId.object_attributes.id;

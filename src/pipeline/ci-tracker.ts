@@ -65,7 +65,7 @@ export interface PipelineState {
 }
 
 const PipelineHook = z.object({
-  object_attributes: z.object({ id: z.number().int().positive(), status: z.string(), created_at: z.unknown(), finished_at: z.unknown() }),
+  object_attributes: z.object({ id: z.number().int().positive(), status: z.string(), created_at: z.unknown().optional(), finished_at: z.unknown().optional() }),
   project: z.object({ id: z.number().int() }),
 });
 
