@@ -41,3 +41,13 @@ export {
   submissionDetail,
 } from './grades.ts';
 export type { Grade, GradeTest, GradeWithTests, GradingSubmission, CountingGrade, SubmissionDetail } from './grades.ts';
+export {
+  claimNotification,
+  completeNotification,
+  releaseNotification,
+  listNotifications,
+  findNotifyTarget,
+  stampNotified,
+  loadGradeForNotice,
+} from './notifications.ts';
+export type { NotificationChannel, NotifyTarget, StoredGrade, StoredTest, NotificationRecord } from './notifications.ts';

@@ -118,8 +118,8 @@ function gradeDeliveries(deps: Deps, key: string, grade: GradeSummary, target: N
   if (course === undefined) log.warn({ course: grade.course }, 'course not loaded: its e-mail and webhook settings are unknown');
   const email = course?.notify.email ?? null;
   if (email !== null) {
-    const timeoutMs = deps.options.emailTimeoutMs;
-    out.push({ channel: 'email', send: async () => sendEmail(email, gradeEmail(email, grade), timeoutMs === undefined ? {} : { timeoutMs }) });
+    // async: a bad address (gradeEmail throws) becomes this channel's failure, not the others'.
+    out.push({ channel: 'email', send: async () => sendEmail(email, gradeEmail(email, grade), { timeoutMs: deps.options.emailTimeoutMs }) });
   }
   const webhook = course?.notify.webhook ?? null;
   if (webhook !== null) {
