@@ -21,15 +21,21 @@ export function connectionFrom(config: KafkaConfig, bootstrapBrokers: readonly s
   };
 }
 
+/**
+ * The client retries broker errors itself. Backing off exponentially (0.25 s doubling to 5 s,
+ * about 20 s in all) rides out a leader election, a coordinator still loading, or a group
+ * rebalancing while several members join at once.
+ */
+export const CLIENT_RETRIES = {
+  retries: 8,
+  retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(5_000, 250 * 2 ** Math.max(0, attempt - 1)),
+};
+
 export function baseClientOptions(connection: KafkaConnection, role: string) {
   return {
     clientId: `${connection.clientId}-${role}`,
     bootstrapBrokers: [...connection.bootstrapBrokers],
-    // The client retries broker errors itself. Backing off exponentially (0.25 s doubling to
-    // 5 s, about 20 s in all) rides out a leader election, a coordinator still loading, or a
-    // group rebalancing while several members join at once.
-    retries: 8,
-    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(5_000, 250 * 2 ** Math.max(0, attempt - 1)),
+    ...CLIENT_RETRIES,
     connectTimeout: 5_000,
     timeout: 15_000,
     // Topics are provisioned from the topic table; never let a typo create one.

@@ -2,6 +2,7 @@
 // whether a pid is still alive, and producing / reading string records.
 import { readFileSync } from 'node:fs';
 import { waitFor as waitUntil } from '../../../test/support/wait.ts';
+import { CLIENT_RETRIES } from '../client-options.ts';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import type { ProduceResult } from '@platformatic/kafka';
 
@@ -48,6 +49,7 @@ export async function produceStrings(options: ProduceOptions): Promise<ProduceRe
   const producer = new Producer({
     clientId: 'local-kafka-test-producer',
     bootstrapBrokers: [...options.brokers],
+    ...CLIENT_RETRIES,
     serializers: stringSerializers,
     idempotent: true,
     acks: options.acks ?? -1,
@@ -74,6 +76,7 @@ export async function readStrings(options: ReadOptions): Promise<Array<{ key: st
     groupId: options.groupId,
     clientId: 'local-kafka-test-consumer',
     bootstrapBrokers: [...options.brokers],
+    ...CLIENT_RETRIES,
     deserializers: stringDeserializers,
   });
   const records: Array<{ key: string; value: string; offset: bigint }> = [];
