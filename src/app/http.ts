@@ -8,7 +8,7 @@ import { listSubmissions } from '../db/index.ts';
 import type { EventProducer } from '../events/index.ts';
 import { WebhookIntake, webhookRoutes, webhookSecrets } from '../gateway/index.ts';
 import type { ReadinessCheck } from '../web/index.ts';
-import { apiRoutes, createHttpApp, gradesRoutes, opsRoutes, regradeRoutes } from '../web/index.ts';
+import { apiRoutes, createHttpApp, gradesRoutes, opsRoutes, reconcileRoutes, regradeRoutes } from '../web/index.ts';
 import type { Kit, WorkerDeps } from './services.ts';
 
 export interface HttpParts {
@@ -33,6 +33,7 @@ export function buildHttp(kit: Kit, parts: HttpParts): FastifyInstance {
     app.register(apiRoutes, { adminToken, listSubmissions: (filter) => listSubmissions(api.db, filter) });
     app.register(gradesRoutes, { adminToken, db: api.db, courses: api.courses, artifacts: api.artifacts });
     app.register(regradeRoutes, { adminToken, deps: { ...api, publisher: api.producer } });
+    app.register(reconcileRoutes, { adminToken, courses: api.courses, reconcile: api.reconcile });
   }
   return app;
 }

@@ -4,6 +4,10 @@ import type { Config } from '../config/index.ts';
 import type { Course } from '../courses/index.ts';
 import { coursesBySlug, loadCourses } from '../courses/index.ts';
 import { GitLabClient } from '../gitlab/index.ts';
+import { GitLabReadApi } from '../gitlab/reconcile-api.ts';
+import { reconcile } from '../pipeline/reconciler.ts';
+import { startReconcileSchedule } from '../pipeline/reconcile-schedule.ts';
+import type { ReconcileFn } from '../web/reconcile-routes.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import { FsArtifactStore } from '../storage/index.ts';
 import type { Database } from '../db/index.ts';
@@ -45,12 +49,26 @@ export interface WorkerDeps {
   readonly courses: ReadonlyMap<string, Course>;
   readonly gitlab: GitLabClient | null;
   readonly artifacts: ArtifactStore;
+  /** Asks GitLab for branch heads no webhook delivered; null without GITLAB_URL/GITLAB_TOKEN. */
+  readonly reconcile: ReconcileFn | null;
 }
 
 export function workerDeps(kit: Kit, db: Database, producer: KafkaEventProducer, loaded: readonly Course[]): WorkerDeps {
   const { url, token } = kit.config.gitlab;
-  const gitlab = url !== null && token !== null ? new GitLabClient({ baseUrl: url, token, log: kit.log.child({ component: 'gitlab' }) }) : null;
-  return { db, producer, courses: coursesBySlug(loaded), gitlab, artifacts: new FsArtifactStore(kit.config.artifactsDir) };
+  const log = kit.log.child({ component: 'gitlab' });
+  const gitlab = url !== null && token !== null ? new GitLabClient({ baseUrl: url, token, log }) : null;
+  const readApi = url !== null && token !== null && gitlab !== null ? new GitLabReadApi({ baseUrl: url, token, log }, gitlab) : null;
+  const reconcileFn: ReconcileFn | null = readApi === null ? null : (target, onOutcome) =>
+    reconcile({ db, gitlab: readApi, publisher: producer, courses: loaded, log: kit.log.child({ component: 'reconciler' }) }, target, onOutcome);
+  return { db, producer, courses: coursesBySlug(loaded), gitlab, artifacts: new FsArtifactStore(kit.config.artifactsDir), reconcile: reconcileFn };
+}
+
+/** Right after each deadline (and late cutoff), look for pushes whose webhook never came. */
+export function reconcileSchedule(kit: Kit, deps: WorkerDeps, loaded: readonly Course[]): void {
+  const run = deps.reconcile;
+  if (run === null) return;
+  const schedule = startReconcileSchedule({ courses: loaded, reconcile: (target) => run(target, () => {}), log: kit.log.child({ component: 'reconcile-schedule' }) });
+  kit.lifecycle.add('reconcile schedule', () => schedule.stop());
 }
 
 export async function kafka(kit: Kit, brokers: readonly string[]): Promise<KafkaConnection> {

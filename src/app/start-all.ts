@@ -8,7 +8,7 @@ import { printBanner } from './banner.ts';
 import { buildHttp, listen } from './http.ts';
 import { kafkaBrokers } from './kafka-runtime.ts';
 import type { Kit } from './services.ts';
-import { ciSweeper, consumerGroup, courses, database, kafka, producer, workerDeps } from './services.ts';
+import { ciSweeper, consumerGroup, courses, database, kafka, producer, reconcileSchedule, workerDeps } from './services.ts';
 
 export async function startAll(kit: Kit): Promise<{ url: string }> {
   const loadedCourses = await courses(kit);
@@ -22,6 +22,7 @@ export async function startAll(kit: Kit): Promise<{ url: string }> {
   const deps = workerDeps(kit, db, workerProducer, loadedCourses);
   await Promise.all((Object.keys(GROUPS) as GroupName[]).map((name) => consumerGroup(kit, connection, name, deps)));
   ciSweeper(kit, deps);
+  reconcileSchedule(kit, deps, loadedCourses);
   const app = buildHttp(kit, {
     gateway: { courses: loadedCourses, producer: gatewayProducer, dedup },
     api: deps,

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, processEnv } from '../config/index.ts';
 import type { Config } from '../config/index.ts';
+import { runReconcile } from './reconcile.ts';
 import { requestRegrade } from './regrade-client.ts';
 import { CourseConfigError } from '../courses/index.ts';
 import { AppError } from '../errors/index.ts';
@@ -20,6 +21,9 @@ const USAGE = `usage: gradeflow <command>
   gateway                     the webhook gateway only
   worker <group> [--instances N]
                               one consumer group: ${Object.keys(GROUPS).join(', ')}
+  reconcile --course C [--assignment A]
+                              emit pushes for branch heads no webhook delivered
+                              (asks the running system, like regrade)
   regrade --course C --assignment A [--student S]
                               check the counting submissions again (asks the running
                               system at GRADEFLOW_API_URL, with GRADEFLOW_ADMIN_TOKEN)
@@ -45,6 +49,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const log = createLogger(config.logLevel);
   if (command === 'regrade') {
     await runRegrade(config, values);
+    return;
+  }
+  if (command === 'reconcile') {
+    await runReconcile(config, values, process.stdout);
     return;
   }
   const lifecycle = new Lifecycle(log);
@@ -94,7 +102,7 @@ async function runRegrade(config: Config, values: { course?: string; assignment?
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError || error instanceof CourseConfigError) return 2;
-  if (error instanceof AppError && ['CONFIG_INVALID', 'REGRADE_REFUSED'].includes(error.code)) return 2;
+  if (error instanceof AppError && ['CONFIG_INVALID', 'REGRADE_REFUSED', 'USAGE_INVALID', 'RECONCILE_REFUSED'].includes(error.code)) return 2;
   return 1;
 }
 

@@ -10,3 +10,5 @@ export type { GradesRouteOptions } from './grades-routes.ts';
 export { regradeRoutes } from './regrade-routes.ts';
 export type { RegradeRouteOptions } from './regrade-routes.ts';
 export { authorize, requireAdminToken } from './auth.ts';
+export { reconcileRoutes } from './reconcile-routes.ts';
+export type { ReconcileFn, ReconcileRouteOptions } from './reconcile-routes.ts';

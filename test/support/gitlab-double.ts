@@ -5,9 +5,12 @@ import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EMPTY_TEST_REPORT, key, registerRoutes } from './gitlab-double-routes.ts';
 import type { DoubleNote, DoublePipeline, DoubleState, DoubleStatus, MergeRequestSpec } from './gitlab-double-routes.ts';
+import { registerReconcileRoutes } from './gitlab-double-reconcile.ts';
+import type { DoubleProjectSpec, DoublePushEventSpec, ReconcileState } from './gitlab-double-reconcile.ts';
 
 export type { DoubleNote, DoublePipeline, DoubleStatus, MergeRequestSpec } from './gitlab-double-routes.ts';
 export { EMPTY_TEST_REPORT } from './gitlab-double-routes.ts';
+export type { DoubleProjectSpec, DoublePushEventSpec } from './gitlab-double-reconcile.ts';
 
 // Not GitLab's glpat- shape on purpose: nothing here should look like a leaked real token.
 export const DOUBLE_TOKEN = 'test-double-token-0123456789abcdef';
@@ -64,6 +67,10 @@ export interface GitLabDouble {
   setPipelineStatus(pipelineId: number, status: string): void;
   /** Ends a pipeline; GET test_report then answers `testReport` (JSON like test_report.json). */
   finishPipeline(pipelineId: number, status: 'success' | 'failed' | 'canceled' | 'skipped', testReport?: unknown): void;
+  /** The projects GET /groups/:path/projects and GET /projects/:id know (replaces earlier ones). */
+  setProjects(projects: readonly DoubleProjectSpec[]): void;
+  /** A push GitLab recorded, listed by GET /projects/:id/events (newest first). */
+  addPushEvent(projectId: number, event: DoublePushEventSpec): void;
   close(): Promise<void>;
 }
 
@@ -75,8 +82,9 @@ interface FailureRule extends FailOptions {
 
 export async function startGitLabDouble(options: GitLabDoubleOptions = {}): Promise<GitLabDouble> {
   const token = options.token ?? DOUBLE_TOKEN;
-  const state: DoubleState = {
+  const state: DoubleState & ReconcileState = {
     url: '', nextId: 100, pipelines: new Map(), statuses: [], notes: [], branches: new Map(), mergeRequests: new Map(),
+    projects: [], pushEvents: new Map(),
   };
   const calls: RecordedCall[] = [];
   const failures: FailureRule[] = [];
@@ -93,7 +101,10 @@ export async function startGitLabDouble(options: GitLabDoubleOptions = {}): Prom
   app.addHook('preHandler', gate);
   // The preHandler hook runs for unknown routes too, so they are recorded and checked as well.
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ error: '404 Not Found' }));
-  await app.register(async (api) => registerRoutes(api, state), { prefix: '/api/v4' });
+  await app.register(async (api) => {
+    registerRoutes(api, state);
+    registerReconcileRoutes(api, state);
+  }, { prefix: '/api/v4' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('the GitLab double has no TCP address');
@@ -102,10 +113,18 @@ export async function startGitLabDouble(options: GitLabDoubleOptions = {}): Prom
   return { url: state.url, token, calls, pipelines, statuses, notes, ...controls(state, failures), close: () => app.close() };
 }
 
-type Controls = Pick<GitLabDouble, 'failNext' | 'setBranchHead' | 'setMergeRequests' | 'setPipelineStatus' | 'finishPipeline'>;
+type Controls = Pick<GitLabDouble, 'failNext' | 'setBranchHead' | 'setMergeRequests' | 'setPipelineStatus' | 'finishPipeline' | 'setProjects' | 'addPushEvent'>;
 
-function controls(state: DoubleState, failures: FailureRule[]): Controls {
+function controls(state: DoubleState & ReconcileState, failures: FailureRule[]): Controls {
   return {
+    setProjects: (projects) => {
+      state.projects = [...projects];
+    },
+    addPushEvent: (projectId, event) => {
+      const events = state.pushEvents.get(String(projectId)) ?? [];
+      events.push({ ...event, id: state.nextId++ });
+      state.pushEvents.set(String(projectId), events);
+    },
     failNext: (pattern, status, extra = {}) => void failures.push({ ...extra, pattern, status, remaining: extra.times ?? 1 }),
     setBranchHead: (projectId, branch, sha) => void state.branches.set(key(projectId, branch), sha),
     setMergeRequests: (projectId, sha, list) => void state.mergeRequests.set(key(projectId, sha), list),
