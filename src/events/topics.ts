@@ -79,6 +79,22 @@ export type LogicalTopic = (typeof TOPICS)[TopicKey]['name'];
 
 export const ALL_TOPICS: readonly TopicSpec[] = Object.values(TOPICS);
 
+/**
+ * Retry topics, one per consumer group: `retry.<group>` holds records whose handler failed
+ * transiently, until they are due again (src/kafka/retry-topics.ts). Derived from the group names
+ * rather than listed, so a new group gets one without touching this table; provisioned with the
+ * rest (provisionTopics(connection, ALL_TOPICS, { groups })). Retention outlives the longest
+ * backoff by far, so a group stopped for days still finds its retries.
+ */
+export function retryTopicSpecs(groups: readonly string[]): TopicSpec[] {
+  return groups.map((group) => ({
+    name: `retry.${group}`,
+    partitions: 6,
+    retentionMs: 7 * DAY_MS,
+    description: `Records ${group} failed to handle for a transient reason, waiting for their next attempt`,
+  }));
+}
+
 export function topicName(prefix: string, topic: LogicalTopic | TopicSpec["name"]): string {
   return `${prefix}${topic}`;
 }

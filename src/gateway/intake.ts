@@ -1,11 +1,15 @@
 // What the gateway does with one authenticated, parsed delivery: decide, produce, answer.
 // GitLab disables a hook after repeated failures, and a 4xx until a person re-enables it, so
 // only what a person must fix gets a 4xx; pushes Gradeflow does not grade get 2xx + reason.
-import type { EventProducer } from '../events/index.ts';
-import { stableId, submissionKey } from '../events/index.ts';
+// GitLab does not redeliver a failed webhook either, so while Kafka cannot take an event it goes
+// to the durable local spool (./spool) and is still answered 202.
+import { AppError, isRetryable } from '../errors/index.ts';
+import type { EventProducer, GitLabEventInput } from '../events/index.ts';
+import { EVENTS, createEnvelope, encodeEvent, stableId, submissionKey } from '../events/index.ts';
 import type { DedupStore } from '../cache/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { WebhookSecrets } from './secrets.ts';
+import type { LateDeliveries, Spool } from './spool/index.ts';
 import { tokensEqual } from './secrets.ts';
 import { acceptedKind, deliveryKey, mapPush, projectOf, sanitizedBody } from './webhook-payload.ts';
 
@@ -26,7 +30,7 @@ export interface Delivery {
 }
 
 export type Answer =
-  | { readonly status: 202; readonly body: { status: 'accepted'; eventId: string } }
+  | { readonly status: 202; readonly body: { status: 'accepted'; eventId: string; spooled?: true } }
   | { readonly status: 200; readonly body: { status: 'duplicate'; eventId: string } | { status: 'ignored'; reason: string; message: string } }
   | { readonly status: 401; readonly body: { error: string; message: string } };
 
@@ -38,9 +42,37 @@ export interface IntakeDeps {
   readonly log: Logger;
   readonly clock?: () => Date;
   readonly dedupTtlSeconds?: number;
+  /** Where events go while Kafka cannot take them; without it a Kafka failure is a 503. */
+  readonly spool?: Pick<Spool, 'append' | 'depth'>;
+  /** Shared with the spool's forwarder: produces that landed after they were spooled. */
+  readonly lateDeliveries?: LateDeliveries;
+  /** How long a produce may take before the event is spooled instead (default 5000 ms): the
+   * client's own retries take about 20 s, longer than GitLab waits for an answer. */
+  readonly produceTimeoutMs?: number;
 }
 
 const ignored = (reason: string, message: string): Answer => ({ status: 200, body: { status: 'ignored', reason, message } });
+const accepted = (eventId: string, spooled: boolean): Answer => ({ status: 202, body: spooled ? { status: 'accepted', eventId, spooled: true } : { status: 'accepted', eventId } });
+
+/** Rejects with a retryable KAFKA_TIMEOUT after `ms`; the produce itself goes on (see #deliver). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError('KAFKA_TIMEOUT', `Kafka did not acknowledge within ${ms} ms`, { retryable: true })), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The exact envelope Kafka would have got (same id and time), validated before it is stored. */
+function spoolRecord(input: GitLabEventInput): Buffer {
+  return input.type === 'gitlab.push'
+    ? encodeEvent(createEnvelope(EVENTS.gitlabPush, 'gateway', input.event))
+    : encodeEvent(createEnvelope(EVENTS.gitlabEvent, 'gateway', input.event));
+}
 
 export class WebhookIntake {
   readonly #deps: IntakeDeps;
@@ -102,8 +134,7 @@ export class WebhookIntake {
       const push = mapPush(delivery.body);
       if (!push.ok) return ignored(push.reason, push.message);
       const payload = { ...push.payload, deliveryId, receivedAt, course: resolution.course.slug, assignment: resolution.assignment.slug, student: resolution.student };
-      await this.#deps.producer.produceGitLabEvent({ type: 'gitlab.push', event: { id, key: resolution.key, payload } });
-      return { status: 202, body: { status: 'accepted', eventId: id } };
+      return accepted(id, await this.#deliver({ type: 'gitlab.push', event: { id, key: resolution.key, payload, occurredAt: new Date(receivedAt) } }));
     }
     const project = projectOf(delivery.body);
     const target = resolution?.ok ? resolution : null;
@@ -117,8 +148,36 @@ export class WebhookIntake {
       body: sanitizedBody(delivery.body),
     };
     const key = target === null ? `project:${project.path ?? project.id ?? 'unknown'}` : submissionKey(target.course.slug, target.assignment.slug, target.student);
-    await this.#deps.producer.produceGitLabEvent({ type: 'gitlab.event', event: { id, key, payload } });
-    return { status: 202, body: { status: 'accepted', eventId: id } };
+    return accepted(id, await this.#deliver({ type: 'gitlab.event', event: { id, key, payload, occurredAt: new Date(receivedAt) } }));
+  }
+
+  /** Produces, or spools when Kafka cannot take the event; true when spooled. While the spool
+   * holds events, new ones go behind them: produced directly they would overtake older events
+   * of the same key. A produce that timed out may still succeed later, so Kafka can get the
+   * event twice, under the same id: consumers dedupe by id. */
+  async #deliver(input: GitLabEventInput): Promise<boolean> {
+    const spool = this.#deps.spool;
+    if (spool === undefined) {
+      await this.#deps.producer.produceGitLabEvent(input);
+      return false;
+    }
+    const record = spoolRecord(input);
+    if (spool.depth === 0) {
+      const produced = this.#deps.producer.produceGitLabEvent(input);
+      let gaveUp = false;
+      // Should it land after we gave up on it, the forwarder skips the spooled copy.
+      produced.then(() => gaveUp && input.event.id !== undefined && this.#deps.lateDeliveries?.add(input.event.id), () => {});
+      try {
+        await within(produced, this.#deps.produceTimeoutMs ?? 5_000);
+        return false;
+      } catch (error) {
+        gaveUp = true;
+        if (!isRetryable(error)) throw error;
+        this.#deps.log.warn({ err: error, eventId: input.event.id }, 'Kafka cannot take the event: spooling it');
+      }
+    }
+    await spool.append(record);
+    return true;
   }
 
   async #seen(key: string): Promise<boolean> {

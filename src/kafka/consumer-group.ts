@@ -4,26 +4,44 @@
 // key's events stay in order); partitions are handled concurrently. The client's unsafe
 // defaults are overridden: no autocommit (offsets only after the effect is saved) and, for a
 // group without committed offsets, start from the earliest record instead of the latest.
-import { Consumer, stringDeserializers } from '@platformatic/kafka';
-import type { Message, MessagesStream } from '@platformatic/kafka';
+//
+// Failures never stop a consumer. An undecodable record or a permanent error goes to the
+// dead-letter topic at once. A transient error is retried in place a few times within about a
+// second; if it persists the record moves to the group's retry topic and its offset is committed,
+// so the partition goes on (retry-topics.ts). The group's second lane reads the retry topic and
+// gives each record to the same handler when it is due; a record waiting there holds up only the
+// retry partition it sits in, never the group's topics (a lane of its own, with its own
+// back-pressure). After the policy's last attempt the record is dead-lettered.
+import type { Message } from '@platformatic/kafka';
 import type { Logger } from '../logging/index.ts';
 import type { AnyEnvelope } from '../events/index.ts';
 import { decodeEvent, topicName } from '../events/index.ts';
 import { errorCode, isRetryable } from '../errors/index.ts';
 import type { KafkaConnection } from './client-options.ts';
-import { baseClientOptions } from './client-options.ts';
-import type { DeadLetterSink } from './dead-letter.ts';
-import { PartitionQueues } from './partition-queues.ts';
-import { retryTransient } from './retry.ts';
+import { ConsumerLane } from './consumer-lane.ts';
+import type { Concurrency } from './consumer-lane.ts';
+import type { DeadLetterCause, DeadLetterSink, RawSender } from './dead-letter.ts';
+import { KafkaEventProducer } from './producer.ts';
+import { provisionTopics } from './provision.ts';
+import type { RetryPolicy } from './retry.ts';
+import { retryPolicy, retryTransient, sleep } from './retry.ts';
+import type { DeliveryState } from './retry-topics.ts';
+import { FailureRouter, firstDelivery, readRetryState, retryGroupId, retryTopicName } from './retry-topics.ts';
 
 export type KafkaMessage = Message<string, string, string, string>;
 
 export interface MessageContext {
+  /** The original record's coordinates, also when it is delivered again from the retry topic. */
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
   readonly key: string | null;
   readonly log: Logger;
+  /** 1 for the first delivery; higher when the record comes back from the retry topic. */
+  readonly attempt?: number;
+  /** Aborted when the partition is revoked or the consumer stops: long work may give up early
+   * (its record is then not committed and is handled again by the next owner). */
+  readonly signal?: AbortSignal;
 }
 
 export type MessageHandler = (event: AnyEnvelope, context: MessageContext) => Promise<void>;
@@ -38,8 +56,10 @@ export interface ConsumerGroup {
   close(): Promise<void>;
 }
 
+export type ProcessOutcome = 'ok' | 'retried' | 'retry-scheduled' | 'dead-lettered';
+
 export interface ConsumerObserver {
-  processed(group: string, topic: string, outcome: 'ok' | 'retried' | 'dead-lettered', seconds: number): void;
+  processed(group: string, topic: string, outcome: ProcessOutcome, seconds: number): void;
   deadLettered(group: string, topic: string, code: string): void;
   lag(group: string, topic: string, partition: number, lag: number): void;
 }
@@ -51,38 +71,64 @@ export interface ConsumerGroupOptions {
   readonly log: Logger;
   readonly deadLetters: DeadLetterSink;
   readonly observer?: ConsumerObserver;
-  /** Static membership: a restarted instance takes its partitions back without a rebalance. */
+  /** Static membership (GRADEFLOW_INSTANCE_ID): unique per member, stable across restarts. */
   readonly instanceId?: string;
   /** Records fetched but not yet handled, across partitions, before fetching pauses. */
   readonly maxInFlight?: number;
+  /**
+   * `key` (default): records of one key in order, different keys of a partition concurrently;
+   * `partition`: one record of a partition at a time.
+   */
+  readonly concurrency?: Concurrency;
   readonly sessionTimeoutMs?: number;
   readonly lagIntervalMs?: number;
+  /** Overrides of the default policy: 8 attempts, backoff 1 s doubling to 5 min, 3 tries in place. */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Writes retry records (a KafkaEventProducer); default: a producer of the group's own. */
+  readonly sender?: RawSender;
+  /** How long close() waits for running handlers before leaving their records uncommitted. */
+  readonly shutdownGraceMs?: number;
 }
+
+type Outcome = ProcessOutcome | 'abandoned';
 
 export class KafkaConsumerGroup implements ConsumerGroup {
   readonly #options: ConsumerGroupOptions;
   readonly #connection: KafkaConnection;
-  readonly #consumer: Consumer<string, string, string, string>;
-  readonly #topics: string[];
-  #stream: MessagesStream<string, string, string, string> | null = null;
-  #queues: PartitionQueues | null = null;
-  #pendingCommits = new Set<Promise<void>>();
-  #closing = false;
+  readonly #policy: RetryPolicy;
+  readonly #main: ConsumerLane;
+  readonly #retry: ConsumerLane;
+  readonly #ownProducer: KafkaEventProducer | null;
+  readonly #router: FailureRouter;
+  #started = false;
+  #closing: Promise<void> | null = null;
 
   constructor(connection: KafkaConnection, options: ConsumerGroupOptions) {
     this.#options = options;
     this.#connection = connection;
-    this.#topics = options.topics.map((topic) => topicName(connection.topicPrefix, topic));
-    this.#consumer = new Consumer({
-      ...baseClientOptions(connection, options.group),
-      groupId: `${connection.topicPrefix}${options.group}`,
-      ...(options.instanceId === undefined ? {} : { groupInstanceId: options.instanceId }),
-      deserializers: stringDeserializers,
-      autocommit: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 30_000,
-      maxWaitTime: 200,
+    this.#policy = retryPolicy(options.retry);
+    const prefix = connection.topicPrefix;
+    const lane = {
+      connection,
+      log: options.log,
+      maxInFlight: options.maxInFlight ?? 500,
+      concurrency: options.concurrency ?? 'key',
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+      lagIntervalMs: options.lagIntervalMs ?? 5_000,
+      onLag: this.#onLag(),
+      // The lanes are two groups, so one instance id serves both.
+      ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
+    };
+    this.#main = new ConsumerLane({ ...lane, role: options.group, groupId: `${prefix}${options.group}`, topics: options.topics.map((topic) => topicName(prefix, topic)) });
+    // Retries waiting for their due time sit in memory; a smaller window keeps that bounded.
+    this.#retry = new ConsumerLane({ ...lane, role: `${options.group}.retry`, groupId: retryGroupId(prefix, options.group), topics: [retryTopicName(prefix, options.group)], maxInFlight: Math.min(lane.maxInFlight, 100) });
+    this.#ownProducer = options.sender === undefined ? new KafkaEventProducer(connection, `${options.group}-retry`) : null;
+    this.#router = new FailureRouter({
+      group: options.group,
+      retryTopic: retryTopicName(prefix, options.group),
+      sender: options.sender ?? (this.#ownProducer as KafkaEventProducer),
+      deadLetters: options.deadLetters,
+      policy: this.#policy,
     });
   }
 
@@ -91,99 +137,78 @@ export class KafkaConsumerGroup implements ConsumerGroup {
   }
 
   async consume(handler: MessageHandler): Promise<void> {
-    if (this.#stream !== null) throw new Error(`consumer group ${this.#options.group} is already consuming`);
-    const stream = await this.#consumer.consume({
-      topics: this.#topics,
-      mode: 'committed',
-      fallbackMode: 'earliest',
-      autocommit: false,
-    });
-    this.#stream = stream;
-    this.#queues = new PartitionQueues(this.#options.maxInFlight ?? 500, {
-      pause: () => stream.pause(),
-      resume: () => stream.resume(),
-    });
-    stream.on('data', (message: KafkaMessage) => this.#queues?.push(`${message.topic}:${message.partition}`, () => this.#handle(message, handler)));
-    stream.on('error', (error: Error) => this.#options.log.error({ err: error }, 'consumer stream failed'));
-    this.#startLagMonitoring();
+    if (this.#started) throw new Error(`consumer group ${this.#options.group} is already consuming`);
+    this.#started = true;
+    // The group's own retry topic, so that a group not listed at start-up still has one.
+    await provisionTopics(this.#connection, [], { groups: [this.#options.group] });
+    await Promise.all([
+      this.#main.start((message, signal) => this.#deliver(message, firstDelivery(message), handler, signal)),
+      this.#retry.start((message, signal) => this.#deliver(message, readRetryState(message), handler, signal)),
+    ]);
   }
 
   async commit(): Promise<void> {
-    await Promise.allSettled([...this.#pendingCommits]);
+    await Promise.all([this.#main.commit(), this.#retry.commit()]);
   }
 
-  async close(): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
-    this.#consumer.stopLagMonitoring();
-    this.#stream?.pause();
-    await this.#queues?.drain();
-    await this.commit();
-    if (this.#stream !== null) await this.#stream.close();
-    await this.#consumer.close();
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
   }
 
-  async #handle(message: KafkaMessage, handler: MessageHandler): Promise<void> {
-    if (this.#closing) return; // not handled, not committed: the next owner gets it
-    const { group } = this.#options;
-    const log = this.#options.log.child({ topic: message.topic, partition: message.partition, offset: String(message.offset) });
+  async #close(): Promise<void> {
+    const grace = this.#options.shutdownGraceMs ?? 30_000;
+    await Promise.all([this.#main.close(grace), this.#retry.close(grace)]);
+    await this.#ownProducer?.close();
+  }
+
+  /** Resolves true when the record is decided and its offset may be committed. */
+  async #deliver(message: KafkaMessage, state: DeliveryState, handler: MessageHandler, signal: AbortSignal): Promise<boolean> {
+    const log = this.#options.log.child({ topic: state.origin.topic, partition: state.origin.partition, offset: String(state.origin.offset), attempt: state.attempt });
+    // A retry waits for its due time here; only its retry partition waits with it.
+    if (state.dueAt > Date.now() && !(await sleep(state.dueAt - Date.now(), signal))) return false;
     const started = performance.now();
-    const outcome = await this.#process(message, handler, log);
-    if (outcome === 'abandoned') return;
-    this.#options.observer?.processed(group, this.#logical(message.topic), outcome, (performance.now() - started) / 1000);
-    this.#commitMessage(message, log);
+    const outcome = await this.#process(message, state, handler, signal, log);
+    if (outcome === 'abandoned') return false;
+    this.#options.observer?.processed(this.#options.group, this.#logical(state.origin.topic), outcome, (performance.now() - started) / 1000);
+    return true;
   }
 
-  async #process(message: KafkaMessage, handler: MessageHandler, log: Logger): Promise<'ok' | 'retried' | 'dead-lettered' | 'abandoned'> {
+  async #process(message: KafkaMessage, state: DeliveryState, handler: MessageHandler, signal: AbortSignal, log: Logger): Promise<Outcome> {
     let event: AnyEnvelope;
     try {
       event = decodeEvent(message.value);
     } catch (error) {
-      await this.#deadLetter(message, error, 1, log);
-      return 'dead-lettered';
+      return this.#deadLetter(message, state, error, 'undecodable', signal, log);
     }
-    const context: MessageContext = { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key ?? null, log: log.child({ eventId: event.id }) };
+    const { origin, attempt } = state;
+    const context: MessageContext = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: message.key ?? null, log: log.child({ eventId: event.id }), attempt, signal };
     const result = await retryTransient(() => handler(event, context), {
       isRetryable,
-      shouldStop: () => this.#closing,
-      onRetry: (error, attempt, delayMs) => log.warn({ err: error, attempt, delayMs, eventId: event.id }, 'handler failed, retrying'),
+      signal,
+      maxAttempts: this.#policy.inPlaceTries,
+      initialDelayMs: this.#policy.inPlaceDelayMs,
+      maxDelayMs: this.#policy.inPlaceDelayMs * 4,
+      onRetry: (error, tryNumber, delayMs) => log.warn({ err: error, try: tryNumber, delayMs, eventId: event.id }, 'handler failed, trying again in place'),
     });
     if (result.stopped) return 'abandoned';
-    if (result.error !== undefined) {
-      await this.#deadLetter(message, result.error, result.attempts, log);
-      return 'dead-lettered';
-    }
-    return result.attempts > 1 ? 'retried' : 'ok';
+    if (result.error === undefined) return attempt > 1 || result.attempts > 1 ? 'retried' : 'ok';
+    if (!isRetryable(result.error)) return this.#deadLetter(message, state, result.error, 'permanent', signal, log);
+    const routed = await this.#router.transient(message, state, result.error, signal, log);
+    if (routed === 'dead-lettered') this.#options.observer?.deadLettered(this.#options.group, this.#logical(origin.topic), errorCode(result.error));
+    return routed;
   }
 
-  async #deadLetter(message: KafkaMessage, error: unknown, attempts: number, log: Logger): Promise<void> {
-    const code = errorCode(error);
-    log.error({ err: error, code }, 'record cannot be processed; sending it to the dead-letter topic');
-    await retryTransient(() => this.#options.deadLetters.send(message, { group: this.#options.group, error, attempts }), {
-      isRetryable: () => true,
-      shouldStop: () => this.#closing,
-      onRetry: (sendError, attempt) => log.warn({ err: sendError, attempt }, 'dead-letter topic unavailable, retrying'),
-    });
-    this.#options.observer?.deadLettered(this.#options.group, this.#logical(message.topic), code);
+  async #deadLetter(message: KafkaMessage, state: DeliveryState, error: unknown, cause: DeadLetterCause, signal: AbortSignal, log: Logger): Promise<Outcome> {
+    const outcome = await this.#router.deadLetter(message, state, error, cause, signal, log);
+    if (outcome === 'dead-lettered') this.#options.observer?.deadLettered(this.#options.group, this.#logical(state.origin.topic), errorCode(error));
+    return outcome;
   }
 
-  #commitMessage(message: KafkaMessage, log: Logger): void {
-    const pending = Promise.resolve(message.commit())
-      .catch((error: unknown) => log.warn({ err: error }, 'offset commit failed; the record may be delivered again (handlers are idempotent)'))
-      .finally(() => this.#pendingCommits.delete(pending));
-    this.#pendingCommits.add(pending);
-  }
-
-  #startLagMonitoring(): void {
+  #onLag(): ((topic: string, partition: number, lag: number) => void) | undefined {
     const observer = this.#options.observer;
-    if (observer === undefined) return;
-    this.#consumer.on('consumer:lag', (lag) => {
-      for (const [topic, partitions] of lag) {
-        partitions.forEach((value, partition) => observer.lag(this.#options.group, this.#logical(topic), partition, Math.max(0, Number(value))));
-      }
-    });
-    this.#consumer.on('consumer:lag:error', (error) => this.#options.log.debug({ err: error }, 'lag measurement failed'));
-    this.#consumer.startLagMonitoring({ topics: this.#topics }, this.#options.lagIntervalMs ?? 5_000);
+    if (observer === undefined) return undefined;
+    return (topic, partition, lag) => observer.lag(this.#options.group, this.#logical(topic), partition, lag);
   }
 
   #logical(topic: string): string {

@@ -2,10 +2,13 @@
 // at start: a topic another instance created in the meantime is fine. A topic that exists with
 // fewer partitions than declared is reported, not changed: adding partitions moves keys to
 // other partitions and breaks per-student ordering, so that is an operator's decision.
+// With `groups`, each group's retry topic (`retry.<group>`, derived in the topic table) is
+// provisioned too.
 import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, findErrorBy } from '@platformatic/kafka';
 import type { TopicSpec } from '../events/index.ts';
 import { ALL_TOPICS, topicName } from '../events/index.ts';
+import { retryTopicSpecs } from '../events/topics.ts';
 import type { KafkaConnection } from './client-options.ts';
 import { baseClientOptions } from './client-options.ts';
 import { toAppError } from './errors.ts';
@@ -16,17 +19,27 @@ export interface ProvisionReport {
   readonly warnings: string[];
 }
 
-export async function provisionTopics(connection: KafkaConnection, topics: readonly TopicSpec[] = ALL_TOPICS): Promise<ProvisionReport> {
+/** A topic spec that may ask for log compaction (keeps the newest record per key, forever). */
+export type ProvisionSpec = TopicSpec & { readonly compact?: boolean };
+
+export interface ProvisionOptions {
+  /** Consumer groups whose retry topics are provisioned along with `topics`. */
+  readonly groups?: readonly string[];
+}
+
+export async function provisionTopics(connection: KafkaConnection, declared: readonly ProvisionSpec[] = ALL_TOPICS, options: ProvisionOptions = {}): Promise<ProvisionReport> {
+  const topics = [...declared, ...retryTopicSpecs(options.groups ?? [])];
   const admin = new Admin(baseClientOptions(connection, 'admin'));
   try {
     const names = topics.map((spec) => topicName(connection.topicPrefix, spec.name));
     const existingNames = new Set(await admin.listTopics());
     const report: ProvisionReport = { created: [], existing: [], warnings: [] };
-    for (const [index, spec] of topics.entries()) {
+    // Created at once: each creation waits for the controller, one after another adds up.
+    await Promise.all(topics.map(async (spec, index) => {
       const name = names[index] as string;
       if (existingNames.has(name)) report.existing.push(name);
       else await createTopic(admin, connection, spec, name, report);
-    }
+    }));
     await checkPartitions(admin, topics, names, report);
     return report;
   } catch (error) {
@@ -36,8 +49,9 @@ export async function provisionTopics(connection: KafkaConnection, topics: reado
   }
 }
 
-async function createTopic(admin: Admin, connection: KafkaConnection, spec: TopicSpec, name: string, report: ProvisionReport): Promise<void> {
+async function createTopic(admin: Admin, connection: KafkaConnection, spec: ProvisionSpec, name: string, report: ProvisionReport): Promise<void> {
   const configs = [{ name: 'retention.ms', value: String(spec.retentionMs) }];
+  if (spec.compact === true) configs.push({ name: 'cleanup.policy', value: 'compact' });
   // With 3 replicas, a write acknowledged by acks=all is on at least 2 brokers.
   if (connection.replicationFactor >= 3) configs.push({ name: 'min.insync.replicas', value: '2' });
   try {

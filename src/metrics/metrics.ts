@@ -55,6 +55,12 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ['result'] as const,
       registers,
     }),
+    // The gateway's local spool (src/gateway/spool): events Kafka could not take yet.
+    spoolDepth: new Gauge({ name: 'gradeflow_spool_depth', help: 'Events in the gateway spool not yet acknowledged by Kafka', registers }),
+    spoolBytes: new Gauge({ name: 'gradeflow_spool_bytes', help: 'Bytes of spool segment files on disk (bounded by GRADEFLOW_SPOOL_MAX_BYTES)', registers }),
+    spoolOldestAgeSeconds: new Gauge({ name: 'gradeflow_spool_oldest_age_seconds', help: 'Age of the oldest event still in the gateway spool (0 when empty)', registers }),
+    spoolAppended: new Counter({ name: 'gradeflow_spool_appended_total', help: 'Events written to the gateway spool because Kafka could not take them', registers }),
+    spoolForwarded: new Counter({ name: 'gradeflow_spool_forwarded_total', help: 'Spooled events forwarded to Kafka and acknowledged', registers }),
   };
 }
 
