@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Course } from '../courses/index.ts';
 import { createProjectResolver } from '../courses/index.ts';
 import type { DedupStore } from '../cache/index.ts';
+import type { LateDeliveries, Spool } from '../gateway/spool/index.ts';
 import { listSubmissions } from '../db/index.ts';
 import type { EventProducer } from '../events/index.ts';
 import { WebhookIntake, webhookRoutes, webhookSecrets } from '../gateway/index.ts';
@@ -12,7 +13,7 @@ import { apiRoutes, createHttpApp, gradesRoutes, opsRoutes, reconcileRoutes, reg
 import type { Kit, WorkerDeps } from './services.ts';
 
 export interface HttpParts {
-  readonly gateway?: { courses: readonly Course[]; producer: EventProducer; dedup: DedupStore };
+  readonly gateway?: { courses: readonly Course[]; producer: EventProducer; dedup: DedupStore; spool: Spool; lateDeliveries: LateDeliveries };
   /** The staff API: submissions, grades, re-grades. */
   readonly api?: WorkerDeps;
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
@@ -22,10 +23,10 @@ export function buildHttp(kit: Kit, parts: HttpParts): FastifyInstance {
   const app = createHttpApp({ log: kit.log, bodyLimitBytes: kit.config.http.bodyLimitBytes });
   app.register(opsRoutes, { registry: kit.metrics.registry, checks: parts.checks });
   if (parts.gateway !== undefined) {
-    const { courses, producer, dedup } = parts.gateway;
+    const { courses, producer, dedup, spool, lateDeliveries } = parts.gateway;
     const secrets = webhookSecrets(new Map(courses.map((c) => [c.slug, c.gitlab.webhookSecret])), kit.config.gitlab.webhookSecret);
-    const intake = new WebhookIntake({ producer, resolver: createProjectResolver(courses), secrets, dedup, log: kit.log });
-    app.register(webhookRoutes, { intake, secrets, metrics: kit.metrics, log: kit.log, bodyLimitBytes: kit.config.http.bodyLimitBytes });
+    const intake = new WebhookIntake({ producer, resolver: createProjectResolver(courses), secrets, dedup, spool, lateDeliveries, log: kit.log });
+    app.register(webhookRoutes, { intake, secrets, metrics: kit.metrics, log: kit.log, bodyLimitBytes: kit.config.http.bodyLimitBytes, rateLimitPerMinute: kit.config.http.webhookRateLimitPerMinute });
   }
   const api = parts.api;
   if (api !== undefined) {

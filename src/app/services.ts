@@ -4,6 +4,8 @@ import type { Config } from '../config/index.ts';
 import type { Course } from '../courses/index.ts';
 import { coursesBySlug, loadCourses } from '../courses/index.ts';
 import { GitLabClient } from '../gitlab/index.ts';
+import type { Spool } from '../gateway/spool/index.ts';
+import { LateDeliveries, openSpool, startForwarder } from '../gateway/spool/index.ts';
 import { GitLabReadApi } from '../gitlab/reconcile-api.ts';
 import { reconcile } from '../pipeline/reconciler.ts';
 import { startReconcileSchedule } from '../pipeline/reconcile-schedule.ts';
@@ -19,6 +21,7 @@ import type { Logger } from '../logging/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { GroupName } from '../pipeline/index.ts';
 import { GROUPS } from '../pipeline/index.ts';
+import { ALL_TOPICS } from '../events/index.ts';
 import { startCiSweeper } from '../pipeline/ci-sweeper.ts';
 import { consumerObserver, producerObserver } from './observers.ts';
 
@@ -73,7 +76,7 @@ export function reconcileSchedule(kit: Kit, deps: WorkerDeps, loaded: readonly C
 
 export async function kafka(kit: Kit, brokers: readonly string[]): Promise<KafkaConnection> {
   const connection = connectionFrom(kit.config.kafka, brokers);
-  const report = await provisionTopics(connection);
+  const report = await provisionTopics(connection, ALL_TOPICS, { groups: Object.keys(GROUPS) });
   for (const warning of report.warnings) kit.log.warn(warning);
   if (report.created.length > 0) kit.log.info({ topics: report.created }, 'topics created');
   return connection;
@@ -109,6 +112,8 @@ export async function consumerGroup(kit: Kit, connection: KafkaConnection, name:
       topics: definition.topics,
       log,
       deadLetters: kafkaDeadLetterSink(deps.producer, connection.topicPrefix),
+      sender: deps.producer,
+      ...(kit.config.kafka.instanceId === null ? {} : { instanceId: `${kit.config.kafka.instanceId}-${name}-${index}` }),
       observer: consumerObserver(kit.metrics),
     });
     kit.lifecycle.add(`${name}#${index}`, () => group.close());
@@ -124,4 +129,14 @@ export function ciSweeper(kit: Kit, deps: WorkerDeps): void {
     log: kit.log.child({ component: 'ci-sweeper' }), publicUrl: kit.config.http.publicUrl,
   });
   kit.lifecycle.add('ci sweeper', () => sweeper.stop());
+}
+
+/** The gateway's durable spool and its forwarder: webhooks Kafka cannot take wait on disk. */
+export async function gatewaySpool(kit: Kit, gatewayProducer: KafkaEventProducer): Promise<{ spool: Spool; lateDeliveries: LateDeliveries }> {
+  const spool = await openSpool({ dir: kit.config.spool.dir, maxBytes: kit.config.spool.maxBytes, log: kit.log.child({ component: 'spool' }), metrics: kit.metrics });
+  kit.lifecycle.add('spool', () => spool.close());
+  const lateDeliveries = new LateDeliveries();
+  const forwarder = startForwarder(spool, gatewayProducer, { log: kit.log.child({ component: 'spool-forwarder' }), lateDeliveries });
+  kit.lifecycle.add('spool forwarder', () => forwarder.stop());
+  return { spool, lateDeliveries };
 }

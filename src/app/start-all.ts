@@ -8,7 +8,7 @@ import { printBanner } from './banner.ts';
 import { buildHttp, listen } from './http.ts';
 import { kafkaBrokers } from './kafka-runtime.ts';
 import type { Kit } from './services.ts';
-import { ciSweeper, consumerGroup, courses, database, kafka, producer, reconcileSchedule, workerDeps } from './services.ts';
+import { ciSweeper, consumerGroup, gatewaySpool, courses, database, kafka, producer, reconcileSchedule, workerDeps } from './services.ts';
 
 export async function startAll(kit: Kit): Promise<{ url: string }> {
   const loadedCourses = await courses(kit);
@@ -18,13 +18,14 @@ export async function startAll(kit: Kit): Promise<{ url: string }> {
   const dedup = await openDedupStore(kit.config.redis.url);
   kit.lifecycle.add('cache', () => dedup.close());
   const gatewayProducer = producer(kit, connection, 'gateway');
+  const { spool, lateDeliveries } = await gatewaySpool(kit, gatewayProducer);
   const workerProducer = producer(kit, connection, 'workers');
   const deps = workerDeps(kit, db, workerProducer, loadedCourses);
   await Promise.all((Object.keys(GROUPS) as GroupName[]).map((name) => consumerGroup(kit, connection, name, deps)));
   ciSweeper(kit, deps);
   reconcileSchedule(kit, deps, loadedCourses);
   const app = buildHttp(kit, {
-    gateway: { courses: loadedCourses, producer: gatewayProducer, dedup },
+    gateway: { courses: loadedCourses, producer: gatewayProducer, dedup, spool, lateDeliveries },
     api: deps,
     checks: { kafka: () => gatewayProducer.ping(), database: () => db.ping() },
   });

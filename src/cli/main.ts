@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, processEnv } from '../config/index.ts';
 import type { Config } from '../config/index.ts';
+import { runDlq } from './dlq.ts';
 import { runReconcile } from './reconcile.ts';
 import { requestRegrade } from './regrade-client.ts';
 import { CourseConfigError } from '../courses/index.ts';
@@ -27,6 +28,7 @@ const USAGE = `usage: gradeflow <command>
   regrade --course C --assignment A [--student S]
                               check the counting submissions again (asks the running
                               system at GRADEFLOW_API_URL, with GRADEFLOW_ADMIN_TOKEN)
+  dlq list|show|redrive ...   inspect dead letters and send them back (gradeflow dlq help)
   help                        this text
 
 Configuration comes from the environment (see README.md, "Configuration").`;
@@ -34,6 +36,11 @@ Configuration comes from the environment (see README.md, "Configuration").`;
 class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<void> {
+  // dlq has options of its own (--topic, --group, ...): it parses its arguments itself.
+  if (argv[0] === 'dlq') {
+    process.exitCode = await runDlq(loadConfig(processEnv()), argv.slice(1), { stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,

@@ -118,6 +118,8 @@ export function loadConfig(inputEnv: Env, cwd = process.cwd()): Config {
       host: read.string('HOST', '127.0.0.1'),
       port: read.integer('PORT', 8080, 0, 65535),
       bodyLimitBytes: read.integer('GRADEFLOW_WEBHOOK_BODY_LIMIT', 5 * 1024 * 1024, 1024, 25 * 1024 * 1024),
+      // Per source IP: a whole exam's webhooks come from the few hosts of one GitLab instance.
+      webhookRateLimitPerMinute: read.integer('GRADEFLOW_WEBHOOK_RATE_LIMIT', 6000, 1, 1_000_000_000),
       publicUrl: read.url('GRADEFLOW_PUBLIC_URL', ['http:', 'https:']),
     },
     apiUrl: read.url('GRADEFLOW_API_URL', ['http:', 'https:']),
@@ -129,6 +131,7 @@ export function loadConfig(inputEnv: Env, cwd = process.cwd()): Config {
       compression: read.choice('KAFKA_COMPRESSION', COMPRESSIONS, 'snappy'),
       requiredAcks: Number(read.choice('KAFKA_REQUIRED_ACKS', ['-1', '0', '1'] as const, '-1')) as -1 | 0 | 1,
       clientId: read.string('KAFKA_CLIENT_ID', 'gradeflow'),
+      instanceId: read.optional('GRADEFLOW_INSTANCE_ID'),
       replicationFactor: read.integer('KAFKA_REPLICATION_FACTOR', brokers === null ? 1 : 3, 1, 32),
     },
     database: { url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']) },
@@ -143,6 +146,10 @@ export function loadConfig(inputEnv: Env, cwd = process.cwd()): Config {
       workDir: resolve(cwd, read.string('GRADEFLOW_RUNNER_WORK_DIR', `${dataDir}/work`)),
     },
     artifactsDir: resolve(cwd, read.string('GRADEFLOW_ARTIFACTS_DIR', `${dataDir}/artifacts`)),
+    spool: {
+      dir: resolve(cwd, read.string('GRADEFLOW_SPOOL_DIR', `${dataDir}/spool`)),
+      maxBytes: read.integer('GRADEFLOW_SPOOL_MAX_BYTES', 256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
+    },
     admin: { token: read.secret('GRADEFLOW_ADMIN_TOKEN') },
     coursesDir: resolve(cwd, read.string('GRADEFLOW_COURSES_DIR', './courses')),
     dataDir,

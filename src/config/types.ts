@@ -12,6 +12,8 @@ export interface KafkaConfig {
   readonly compression: Compression;
   readonly requiredAcks: -1 | 0 | 1;
   readonly clientId: string;
+  /** Static membership: a stable id per worker process, so a restart is not a rebalance. */
+  readonly instanceId: string | null;
   readonly replicationFactor: number;
 }
 
@@ -20,6 +22,7 @@ export interface Config {
     readonly host: string;
     readonly port: number;
     readonly bodyLimitBytes: number;
+    readonly webhookRateLimitPerMinute: number;
     /** Base URL used in links sent to students (commit status target_url). */
     readonly publicUrl: string | null;
   };
@@ -44,6 +47,8 @@ export interface Config {
   };
   /** Logs and test reports of checks (filesystem artifact store). */
   readonly artifactsDir: string;
+  /** Where the gateway keeps webhooks Kafka could not take yet; full = 503. */
+  readonly spool: { readonly dir: string; readonly maxBytes: number };
   readonly admin: { readonly token: string | null };
   readonly coursesDir: string;
   readonly dataDir: string;

@@ -47,7 +47,7 @@ describe('gradeflow start with a given cluster and PostgreSQL', () => {
       GRADEFLOW_COURSES_DIR: course.dir,
       TEST_COURSE_SECRET: course.secret,
       GRADEFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'warn',
     });
     await app.waitForOutput('Press Ctrl-C to stop.');
     url = `http://127.0.0.1:${port}`;
@@ -65,7 +65,9 @@ describe('gradeflow start with a given cluster and PostgreSQL', () => {
   test('each posted push is one submission, one gitlab.push event with the right key and partition, one status', async () => {
     const answers = await Promise.all(deliveries.map((d) => postWebhook(url, d.body, { token: course.secret, idempotencyKey: d.key })));
     answers.forEach((a) => assert.equal(a.status, 202, JSON.stringify(a.json)));
-    await waitFor('all submissions recorded', async () => (await submissionCount()) === deliveries.length);
+    await waitFor('all submissions recorded', async () => (await submissionCount()) === deliveries.length).catch(async (error: Error) => {
+      throw new Error(`${error.message} (${await submissionCount()} of ${deliveries.length}); gradeflow printed:\n${app.output().slice(-6000)}`);
+    });
     const rows = (await sql.query('SELECT course, assignment, student, commit_sha, project_id, status, event_id FROM submissions')).rows;
     for (const [i, d] of deliveries.entries()) {
       const row = rows.find((r) => r.commit_sha === shaOf(`e2e-${i}`));
