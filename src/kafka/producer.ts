@@ -9,6 +9,7 @@ import type { EventProducer, GitLabEventInput, ProducedRecord, PublishOptions } 
 import type { KafkaConnection } from './client-options.ts';
 import { baseClientOptions } from './client-options.ts';
 import { toAppError } from './errors.ts';
+import { SendBatcher } from './send-batcher.ts';
 
 export interface ProducerObserver {
   produced(topic: string, seconds: number, ok: boolean): void;
@@ -21,6 +22,7 @@ export class KafkaEventProducer implements EventProducer {
   readonly #connection: KafkaConnection;
   readonly #source: string;
   readonly #observer: ProducerObserver;
+  readonly #batcher: SendBatcher;
 
   constructor(connection: KafkaConnection, source: string, observer: ProducerObserver = noObserver) {
     this.#connection = connection;
@@ -36,6 +38,7 @@ export class KafkaEventProducer implements EventProducer {
       compression: connection.compression,
       partitioner: compatibilityPartitioner,
     });
+    this.#batcher = new SendBatcher(this.#producer);
   }
 
   produceGitLabEvent(input: GitLabEventInput): Promise<ProducedRecord> {
@@ -57,19 +60,14 @@ export class KafkaEventProducer implements EventProducer {
     const topic = topicName(this.#connection.topicPrefix, options.topic ?? definition.topic);
     const started = performance.now();
     try {
-      const result = await this.#producer.send({
-        messages: [
-          {
-            topic,
-            key: envelope.key,
-            value: encodeEvent(envelope).toString('utf8'),
-            headers: { 'event-id': envelope.id, 'event-type': envelope.type, 'event-version': String(envelope.version), 'content-type': 'application/json' },
-          },
-        ],
+      const placement = await this.#batcher.send({
+        topic,
+        key: envelope.key,
+        value: encodeEvent(envelope).toString('utf8'),
+        headers: { 'event-id': envelope.id, 'event-type': envelope.type, 'event-version': String(envelope.version), 'content-type': 'application/json' },
       });
       this.#observer.produced(options.topic ?? definition.topic, (performance.now() - started) / 1000, true);
-      const written = result.offsets?.[0];
-      return { topic, partition: written?.partition ?? -1, offset: written?.offset ?? -1n, eventId: envelope.id };
+      return { topic, partition: placement.partition, offset: placement.offset, eventId: envelope.id };
     } catch (error) {
       this.#observer.produced(options.topic ?? definition.topic, (performance.now() - started) / 1000, false);
       throw toAppError(error, `producing ${definition.type} to ${topic}`);
@@ -79,7 +77,7 @@ export class KafkaEventProducer implements EventProducer {
   /** Sends an already encoded record as it is (dead letters, redrive). */
   async sendRaw(record: { topic: string; key: string | undefined; value: string | undefined; headers: Record<string, string> }): Promise<void> {
     try {
-      await this.#producer.send({ messages: [{ topic: record.topic, key: record.key, value: record.value, headers: record.headers }] });
+      await this.#batcher.send(record);
     } catch (error) {
       throw toAppError(error, `producing to ${record.topic}`);
     }
