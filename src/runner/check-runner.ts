@@ -66,13 +66,15 @@ async function isSuperseded(deps: CheckRunnerDeps, job: Job, assignment: Assignm
 async function skipSuperseded(deps: CheckRunnerDeps, job: Job): Promise<void> {
   const now = new Date();
   const message = 'A newer push of this assignment was submitted; only the newer one is checked.';
-  await markCheck(deps.db, job.payload.checkId, { status: 'superseded', at: now, message });
-  await markSubmission(deps.db, job.payload.submissionId, 'superseded', now, { code: 'superseded', message });
+  // Told first, recorded second: should the publish fail, the redelivered job still finds the
+  // check open and tells again (same event id), instead of finding it closed and saying nothing.
   await deps.publisher.publish(EVENTS.pipelineStatus, {
     id: stableId('pipeline.status', job.payload.checkId, 'superseded'),
     key: job.key,
     payload: { ...statusBase(job), state: 'skipped', reason: message, code: 'superseded', priority: job.payload.priority },
   });
+  await markCheck(deps.db, job.payload.checkId, { status: 'superseded', at: now, message });
+  await markSubmission(deps.db, job.payload.submissionId, 'superseded', now, { code: 'superseded', message });
 }
 
 function statusBase(job: Job) {
@@ -96,7 +98,9 @@ async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, 
     log,
   );
   const finishedAt = new Date();
-  await markCheck(deps.db, job.payload.checkId, { status: 'finished', at: finishedAt, verdict: outcome.verdict, message: outcome.message, logUri: outcome.logUri, reportUris: outcome.reportUris });
+  // Published before the check is marked finished: if Kafka cannot take the result, the job is
+  // retried, finds the check still running and runs it again, rather than finding it finished
+  // and dropping a result nobody received. The result's id is stable, so a repeat is one result.
   await deps.publisher.publish(EVENTS.testResult, {
     id: stableId('test.result', job.payload.checkId),
     key: job.key,
@@ -107,4 +111,5 @@ async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, 
       logUri: outcome.logUri, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
     },
   });
+  await markCheck(deps.db, job.payload.checkId, { status: 'finished', at: finishedAt, verdict: outcome.verdict, message: outcome.message, logUri: outcome.logUri, reportUris: outcome.reportUris });
 }
