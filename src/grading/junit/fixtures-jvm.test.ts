@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseJUnitXml } from './index.ts';
-import type { TestCaseResult, TestReport } from './index.ts';
+import { findTest, readFixture } from './fixture-support.ts';
 
-const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures/junit');
-const read = (name: string): Buffer => readFileSync(join(FIXTURES, name));
-
-function find(report: TestReport, fullName: string): TestCaseResult {
-  const found = report.tests.filter((test) => test.fullName === fullName);
-  assert.equal(found.length, 1, `exactly one test named ${fullName}`);
-  return found[0] as TestCaseResult;
-}
+const read = readFixture;
+const find = findTest;
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
