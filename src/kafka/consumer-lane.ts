@@ -183,8 +183,11 @@ export class ConsumerLane {
   }
 
   #onJoin(payload: ConsumerGroupJoinPayload): void {
-    if (this.#closing || this.#stream === null) return;
-    this.#adopt(assignmentKeys(payload.assignments ?? this.#consumer.assignments));
+    if (this.#closing) return;
+    // Before the stream exists (members joining together at start) there is nothing to adopt,
+    // but a hold set by a rebalance meanwhile must still be lifted, or queued records would wait
+    // for the hold timer.
+    if (this.#stream !== null) this.#adopt(assignmentKeys(payload.assignments ?? this.#consumer.assignments));
     this.#clearHold();
   }
 

@@ -4,6 +4,7 @@
 // next request; every caller is still answered only after its own record was acknowledged.
 import type { Producer } from '@platformatic/kafka';
 import { murmur2 } from '@platformatic/kafka';
+import { isRecordTooLarge } from './errors.ts';
 
 export interface OutgoingRecord {
   readonly topic: string;
@@ -59,6 +60,13 @@ export class SendBatcher {
       const placements = await this.#place(batch.map((w) => w.record), result.offsets ?? []);
       batch.forEach((w, i) => w.resolve(placements[i] ?? { partition: -1, offset: -1n }));
     } catch (error) {
+      // One record the broker refuses for its size must not fail the others sent with it: each
+      // is sent again on its own and gets its own answer. (Other failures, such as the broker
+      // being away, concern them all alike.)
+      if (batch.length > 1 && isRecordTooLarge(error)) {
+        for (const w of batch) await this.#sendBatch([w]);
+        return;
+      }
       for (const w of batch) w.reject(error);
     }
   }
