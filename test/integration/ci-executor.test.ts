@@ -5,11 +5,10 @@
 // once the marker is read every earlier record of that key has been read too.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { Course, GitlabCiCheck } from '../../src/courses/index.ts';
-import { admitSubmission, createCheck, findCheck, listSubmissions, migrate, openDatabase, recordSubmission } from '../../src/db/index.ts';
+import { admitSubmission, createCheck, findCheck, listSubmissions, recordSubmission } from '../../src/db/index.ts';
 import type { Check, Database, Submission } from '../../src/db/index.ts';
 import { EVENTS, TOPICS, createEnvelope, decodeEvent, stableId, submissionKey, topicName } from '../../src/events/index.ts';
 import type { AnyEnvelope } from '../../src/events/index.ts';
@@ -25,7 +24,7 @@ import { startGitLabDouble } from '../support/gitlab-double.ts';
 import type { GitLabDouble } from '../support/gitlab-double.ts';
 import { gitlabFixture, shaOf } from '../support/gitlab.ts';
 import { readTopic } from '../support/kafka-read.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { migratedTestDatabase } from '../support/postgres.ts';
 import { waitFor } from '../support/wait.ts';
 
 const log = createLogger('silent');
@@ -44,11 +43,7 @@ interface World {
 }
 
 async function world(t: TestContext): Promise<World> {
-  const database = await createTestDatabase();
-  t.after(() => database.drop());
-  const db = await openDatabase({ url: database.url, dataDir: tmpdir() });
-  t.after(() => db.close());
-  await migrate(db);
+  const db = await migratedTestDatabase(t);
   const gitlab = await startGitLabDouble();
   t.after(() => gitlab.close());
   const client = new GitLabClient({ baseUrl: gitlab.url, token: gitlab.token, sleep: async () => undefined });

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { runReconcile } from '../../src/cli/reconcile.ts';
 import type { Assignment, Course } from '../../src/courses/index.ts';
-import { migrate, openDatabase, recordSubmission } from '../../src/db/index.ts';
+import { recordSubmission } from '../../src/db/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { EVENTS, TOPICS, decodeEvent, stableId, topicName } from '../../src/events/index.ts';
 import type { Envelope } from '../../src/events/index.ts';
@@ -30,7 +30,7 @@ import { startGitLabDouble } from '../support/gitlab-double.ts';
 import type { GitLabDouble } from '../support/gitlab-double.ts';
 import { shaOf } from '../support/gitlab.ts';
 import { readTopic } from '../support/kafka-read.ts';
-import { createTestDatabase } from '../support/postgres.ts';
+import { migratedTestDatabase } from '../support/postgres.ts';
 
 const log = createLogger('silent');
 const ADMIN_TOKEN = 'reconcile-admin-token-0123456789';
@@ -58,11 +58,7 @@ interface World {
 }
 
 async function world(t: TestContext, courses: Course[]): Promise<World> {
-  const database = await createTestDatabase();
-  t.after(() => database.drop());
-  const db = await openDatabase({ url: database.url, dataDir: tmpdir() });
-  t.after(() => db.close());
-  await migrate(db);
+  const db = await migratedTestDatabase(t);
   const gitlab = await startGitLabDouble();
   t.after(() => gitlab.close());
   const { connection, prefix } = testEnv();

@@ -5,7 +5,10 @@
  * connections are still open.
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
+import { migrate, openDatabase } from '../../src/db/index.ts';
+import type { Database } from '../../src/db/index.ts';
 
 const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -47,4 +50,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       return dropped;
     },
   };
+}
+
+/**
+ * A fresh database with every migration applied, opened through the project's own adapter;
+ * closed, then dropped, when the test ends.
+ */
+export async function migratedTestDatabase(t: { after(fn: () => Promise<void>): void }): Promise<Database> {
+  const database = await createTestDatabase();
+  const db = await openDatabase({ url: database.url, dataDir: tmpdir() });
+  t.after(async () => {
+    await db.close();
+    await database.drop();
+  });
+  await migrate(db);
+  return db;
 }
