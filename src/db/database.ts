@@ -69,5 +69,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return openPGlite({ dataDir: options.dataDir });
 }
 
+/** Pings a just-opened database, closing it again if it does not answer. */
+export async function pingedOrClosed<T extends Database>(db: T): Promise<T> {
+  try {
+    await db.ping();
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return db;
+}
+
 export { DatabaseError, isDatabaseError } from './errors.ts';
 export type { DbErrorCode } from './errors.ts';

@@ -7,15 +7,10 @@
 import type { Queryable } from './database.ts';
 import type { Assignment } from '../courses/index.ts';
 import { countingSubmission } from '../grading/policy/index.ts';
+import type { OutcomeTest } from '../grading/outcome.ts';
 
-export interface GradeTest {
-  readonly name: string;
-  readonly status: 'passed' | 'failed' | 'error' | 'skipped';
-  readonly points: number;
-  readonly maxPoints: number;
-  readonly timeSeconds: number | null;
-  readonly message: string | null;
-}
+/** One graded test as stored: the grading stage's own shape. */
+export type GradeTest = OutcomeTest;
 
 export interface Grade {
   readonly id: string;

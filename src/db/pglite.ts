@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite, TransactionAbortedError, types, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.ts';
+import { pingedOrClosed } from './database.ts';
 import { DatabaseError, toDatabaseError, type ErrorContext } from './errors.ts';
 import { assertOutsideTransaction, HandleState, runInTransactionScope } from './tx-scope.ts';
 
@@ -138,12 +139,5 @@ export async function openPGlite(options: { dataDir: string }): Promise<Database
     // Not retryable: a damaged or foreign data directory does not heal by waiting.
     throw new DatabaseError('DB_UNAVAILABLE', `cannot open PGlite database in ${path}: ${reason}`);
   }
-  const db = new PGliteDatabase(pg, path);
-  try {
-    await db.ping();
-  } catch (err) {
-    await db.close().catch(() => undefined);
-    throw err;
-  }
-  return db;
+  return pingedOrClosed(new PGliteDatabase(pg, path));
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult } from './database.ts';
+import { pingedOrClosed } from './database.ts';
 import { DatabaseError, toDatabaseError, type ErrorContext } from './errors.ts';
 import { assertOutsideTransaction, HandleState, runInTransactionScope } from './tx-scope.ts';
 
@@ -160,12 +161,5 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   pool.on('error', (err) => {
     options.onBackgroundError?.(toDatabaseError(err, { target: target.description, secrets: target.secrets }));
   });
-  const db = new PostgresDatabase(pool, target);
-  try {
-    await db.ping();
-  } catch (err) {
-    await db.close().catch(() => undefined);
-    throw err;
-  }
-  return db;
+  return pingedOrClosed(new PostgresDatabase(pool, target));
 }

@@ -21,19 +21,10 @@ export interface Submission {
   receivedAt: Date;
 }
 
-export interface RecordSubmissionInput {
-  /** Id of the gitlab.push event that created the submission. */
-  eventId: string;
-  course: string;
-  assignment: string;
-  student: string;
-  projectId: number;
-  projectPath: string;
-  ref: string;
-  /** 40 lowercase hex characters (enforced by a CHECK constraint). */
-  commitSha: string;
-  receivedAt: Date;
-}
+/** What a new submission is made of: everything but its id and status, which are given here.
+ * `eventId` is the gitlab.push event that created it; `commitSha` is 40 lowercase hex
+ * characters (enforced by a CHECK constraint). */
+export type RecordSubmissionInput = Omit<Submission, 'id' | 'status'>;
 
 export interface SubmissionFilter {
   course?: string;
