@@ -64,7 +64,7 @@ export async function perKey(context: BenchContext): Promise<void> {
     });
     results.push(result);
     report.figure(SECTION, `${mode === 'key' ? 'ordered-by-key concurrent' : 'partition-serial'} records/s`, Math.round(result.messagesPerSecond), '/s',
-      `${result.handled} in ${(result.durationMs / 1000).toFixed(2)} s, up to ${result.maxConcurrent} handlers at once; ${result.implementation}`);
+      `${result.handled} in ${(result.durationMs / 1000).toFixed(2)} s, up to ${result.maxConcurrent} handlers at once`);
     report.check(SECTION, `${mode}: per-key order, none lost or twice, all committed`,
       result.orderViolations === 0 && result.duplicates === 0 && result.missing === 0 && result.handled === options.perKeyMessages && result.uncommitted === 0,
       `${result.orderViolations} out of order, ${result.duplicates} duplicates, ${result.missing} missing, ${result.uncommitted} uncommitted`);
@@ -72,6 +72,6 @@ export async function perKey(context: BenchContext): Promise<void> {
   const [serial, keyed] = results;
   if (serial !== undefined && keyed !== undefined) {
     report.figure(SECTION, 'speed-up per-key / partition-serial', Number((keyed.messagesPerSecond / serial.messagesPerSecond).toFixed(1)), 'x',
-      keyed.implementation.startsWith('bench') ? 'per-key mode measured on the bench prototype: re-run once src/kafka has the option' : 'both on src/kafka');
+      'both through src/kafka KafkaConsumerGroup');
   }
 }

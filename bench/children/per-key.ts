@@ -2,10 +2,8 @@
 // over K keys with a handler that takes 0-5 ms (a deterministic function of the offset, so
 // both modes get the same work), and checks that each key's records were handled in order.
 //
-// mode 'partition': KafkaConsumerGroup as it is (partition-serial).
-// mode 'key': KafkaConsumerGroup with `concurrency: 'key'`. Until src/kafka has that option
-// the group stays serial; that is detected (no two handlers ever overlap during the first
-// records) and the bench prototype (bench/prototype) is measured instead, and says so.
+// mode 'partition': KafkaConsumerGroup with `concurrency: 'partition'` (one record at a time).
+// mode 'key': KafkaConsumerGroup with `concurrency: 'key'` (the services' default).
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/index.ts';
 import type { ConsumerGroupOptions, MessageContext } from '../../src/kafka/index.ts';
@@ -13,7 +11,6 @@ import { KafkaConsumerGroup, KafkaEventProducer, connectionFrom, kafkaDeadLetter
 import { createLogger } from '../../src/logging/index.ts';
 import { groupLags, kafkaAdmin } from '../lib/infra.ts';
 import { helperMain } from '../lib/processes.ts';
-import { KeyConcurrentGroup } from '../prototype/key-concurrent-group.ts';
 
 export interface PerKeyInput {
   readonly brokers: readonly string[];
@@ -26,7 +23,6 @@ export interface PerKeyInput {
 
 export interface PerKeyResult {
   readonly mode: 'partition' | 'key';
-  readonly implementation: 'src/kafka KafkaConsumerGroup' | 'bench prototype (src/kafka has no concurrency option yet)';
   readonly handled: number;
   readonly durationMs: number;
   readonly messagesPerSecond: number;
@@ -88,27 +84,11 @@ async function run(input: PerKeyInput): Promise<PerKeyResult> {
   const connection = connectionFrom(config.kafka, input.brokers);
   const log = createLogger(config.logLevel);
   const producer = new KafkaEventProducer(connection, 'bench-per-key');
-  const base: ConsumerGroupOptions = { group: input.group, topics: ['pipeline.status'], log, deadLetters: kafkaDeadLetterSink(producer, input.prefix) };
-  // The option this section asks src/kafka for; passed through a variable so that this file
-  // compiles before and after ConsumerGroupOptions has it.
-  const options: ConsumerGroupOptions & { concurrency?: 'partition' | 'key' } = { ...base, concurrency: input.mode };
-  let probe = newProbe();
-  let group: { consume(h: ReturnType<typeof handlerFor>): Promise<void>; close(): Promise<void> } = new KafkaConsumerGroup(connection, options);
-  let implementation: PerKeyResult['implementation'] = 'src/kafka KafkaConsumerGroup';
-  let groupId = `${input.prefix}${input.group}`;
+  const options: ConsumerGroupOptions = { group: input.group, topics: ['pipeline.status'], log, deadLetters: kafkaDeadLetterSink(producer, input.prefix), concurrency: input.mode };
+  const probe = newProbe();
+  const group = new KafkaConsumerGroup(connection, options);
+  const groupId = group.groupId;
   await group.consume(handlerFor(probe));
-  if (input.mode === 'key') {
-    const sample = Math.min(50, input.messages);
-    await waitFor(() => probe.handled >= sample, input.timeoutMs);
-    if (probe.maxConcurrent <= 1) {
-      await group.close();
-      implementation = 'bench prototype (src/kafka has no concurrency option yet)';
-      probe = newProbe();
-      groupId = `${input.prefix}${input.group}-prototype`;
-      group = new KeyConcurrentGroup(connection, { group: `${input.group}-prototype`, topics: ['pipeline.status'], log });
-      await group.consume(handlerFor(probe));
-    }
-  }
   await waitFor(() => probe.handled >= input.messages, input.timeoutMs);
   await group.close();
   await producer.close();
@@ -116,7 +96,7 @@ async function run(input: PerKeyInput): Promise<PerKeyResult> {
   const lag = await groupLags(admin, new Map([[groupId, [`${input.prefix}pipeline.status`]]])).finally(() => admin.close());
   const durationMs = probe.last - probe.first;
   return {
-    mode: input.mode, implementation, handled: probe.handled, durationMs,
+    mode: input.mode, handled: probe.handled, durationMs,
     messagesPerSecond: probe.handled / (durationMs / 1000),
     maxConcurrent: probe.maxConcurrent, orderViolations: probe.orderViolations, duplicates: probe.duplicates,
     missing: input.messages - probe.seen.size, uncommitted: lag.get(groupId) ?? -1,

@@ -223,12 +223,21 @@ function oneLine(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function pretty(value: string | null): string {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** JSON pretty-printed, other text as it is, bytes that are not UTF-8 as hex (never mangled). */
+function pretty(value: Buffer | null): string {
   if (value === null) return '(none)';
+  let text: string;
   try {
-    return JSON.stringify(JSON.parse(value), null, 2);
+    text = strictUtf8.decode(value);
   } catch {
-    return value;
+    return `(${value.length} bytes, not UTF-8) ${value.toString('hex')}`;
+  }
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
   }
 }
 

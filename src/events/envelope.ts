@@ -62,14 +62,23 @@ export function encodeEvent<T extends EventType>(envelope: Envelope<T>): Buffer 
   return Buffer.from(JSON.stringify(envelope));
 }
 
+// Fatal: bytes that are not UTF-8 are refused with a reason instead of being read as U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses and validates a record value; throws a permanent AppError saying what is wrong. */
 export function decodeEvent(value: Buffer | string | null | undefined): AnyEnvelope {
   if (value === null || value === undefined || value.length === 0) {
     throw new AppError('EVENT_EMPTY', 'record has no value');
   }
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : utf8.decode(value);
+  } catch {
+    throw new AppError('EVENT_NOT_UTF8', `record value is not UTF-8 text (${value.length} bytes)`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    json = JSON.parse(text);
   } catch (error) {
     throw new AppError('EVENT_NOT_JSON', `record value is not JSON: ${(error as Error).message}`);
   }
@@ -87,6 +96,12 @@ export function decodeEvent(value: Buffer | string | null | undefined): AnyEnvel
     throw new AppError('EVENT_PAYLOAD_INVALID', `invalid ${type}@${version} payload: ${z.prettifyError(payload.error)}`);
   }
   return { ...envelope.data, payload: payload.data } as AnyEnvelope;
+}
+
+/** What a handler throws for a valid event that does not belong on its topic: permanent, so the
+ * record is dead-lettered (to be inspected and re-driven where it belongs), never dropped. */
+export function unexpectedEvent(event: { readonly type: string; readonly version: number; readonly id: string }, topic: string, expected: string): AppError {
+  return new AppError('EVENT_WRONG_TYPE', `${event.type}@${event.version} (event ${event.id}) does not belong on ${topic}: expected ${expected}`);
 }
 
 /** A UUID (v4 layout) derived from a name, for ids that must be stable across retries. */

@@ -6,7 +6,7 @@ export { TOPICS, ALL_TOPICS, CHECK_JOB_TOPICS, topicName } from './topics.ts';
 export type { TopicSpec, TopicKey, LogicalTopic } from './topics.ts';
 export { EVENTS, findDefinition, knownTypes } from './catalogue.ts';
 export type { EventDefinition, EventName, EventType, PayloadInput, PayloadOf } from './catalogue.ts';
-export { createEnvelope, encodeEvent, decodeEvent, stableId, EnvelopeSchema } from './envelope.ts';
+export { createEnvelope, encodeEvent, decodeEvent, stableId, unexpectedEvent, EnvelopeSchema } from './envelope.ts';
 export type { AnyEnvelope, Envelope, NewEvent } from './envelope.ts';
 export type { GitLabPush, GitLabEvent, PipelineStatus, TestResult, GradingCompleted, CheckRequested } from './schemas.ts';
 

@@ -7,7 +7,7 @@ import type { Check, Database, Grade, GradeTest, GradingSubmission, Queryable } 
 import { findCheck, findGrade, insertGrade, markCheck, markSubmissionGraded, previousGradeScore, submissionForGrading } from '../db/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { AnyEnvelope, TestResult } from '../events/index.ts';
-import { EVENTS, stableId, submissionKey } from '../events/index.ts';
+import { EVENTS, stableId, submissionKey, unexpectedEvent } from '../events/index.ts';
 import type { MessageContext, MessageHandler } from '../kafka/index.ts';
 import type { GroupContext } from '../pipeline/groups.ts';
 import { round2 } from './policy/index.ts';
@@ -37,10 +37,7 @@ export function resultProcessorHandler(context: ResultProcessorContext, options:
   const cache = options.suiteCache ?? new SuiteCache();
   const now = options.now ?? (() => new Date());
   return async (event: AnyEnvelope, message: MessageContext): Promise<void> => {
-    if (event.type !== 'test.result') {
-      message.log.warn({ type: event.type, eventId: event.id }, 'unexpected event type on the results topic; skipped');
-      return;
-    }
+    if (event.type !== 'test.result') throw unexpectedEvent(event, message.topic, 'test.result');
     const target = await resolveTarget(context, event.payload);
     const suite = await suiteVersion(target.assignment.check, cache);
     const policy = policyVersion(target.assignment);

@@ -1,4 +1,5 @@
 // Options shared by every client built from the seed's KafkaConfig.
+import { stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import type { KafkaConfig } from '../config/index.ts';
 
 export interface KafkaConnection {
@@ -42,3 +43,14 @@ export function baseClientOptions(connection: KafkaConnection, role: string) {
     autocreateTopics: false,
   };
 }
+
+/** A record value as it travels: the producer takes text or bytes; consumers get the bytes
+ * exactly as stored, so a record that is not UTF-8 reaches the dead-letter topic unchanged. */
+export type RecordValue = string | Buffer;
+
+const textOrBytes = (data?: RecordValue): Buffer | undefined =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.isBuffer(data) ? data : undefined;
+
+export const recordSerializers = { ...stringSerializers, value: textOrBytes };
+
+export const recordDeserializers = { ...stringDeserializers, value: (data?: Buffer): Buffer | undefined => data };

@@ -28,7 +28,7 @@ import { retryPolicy, retryTransient, sleep } from './retry.ts';
 import type { DeliveryState } from './retry-topics.ts';
 import { FailureRouter, firstDelivery, readRetryState, retryGroupId, retryTopicName } from './retry-topics.ts';
 
-export type KafkaMessage = Message<string, string, string, string>;
+export type KafkaMessage = Message<string, Buffer, string, string>;
 
 export interface MessageContext {
   /** The original record's coordinates, also when it is delivered again from the retry topic. */

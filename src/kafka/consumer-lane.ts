@@ -12,11 +12,11 @@
 // the new owner's offset back), and the held records of kept partitions go on. On a rejoin the
 // stream re-reads kept partitions from their committed offset: records already queued are
 // recognised by offset and skipped, so they are not handled twice.
-import { Consumer, stringDeserializers } from '@platformatic/kafka';
+import { Consumer } from '@platformatic/kafka';
 import type { ConsumerGroupJoinPayload, GroupAssignment, MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../logging/index.ts';
 import type { KafkaConnection } from './client-options.ts';
-import { baseClientOptions } from './client-options.ts';
+import { baseClientOptions, recordDeserializers } from './client-options.ts';
 import type { KafkaMessage } from './consumer-group.ts';
 import { CommitTracker } from './commit-tracker.ts';
 import { PartitionQueues } from './partition-queues.ts';
@@ -45,11 +45,11 @@ export interface LaneOptions {
 
 const REBALANCE_TIMEOUT_MS = 30_000;
 
-type Stream = MessagesStream<string, string, string, string>;
+type Stream = MessagesStream<string, Buffer, string, string>;
 
 export class ConsumerLane {
   readonly #options: LaneOptions;
-  readonly #consumer: Consumer<string, string, string, string>;
+  readonly #consumer: Consumer<string, Buffer, string, string>;
   readonly #queues: PartitionQueues;
   readonly #pendingCommits = new Set<Promise<void>>();
   /** Key concurrency: how far each partition may be committed. */
@@ -74,7 +74,7 @@ export class ConsumerLane {
       // Static membership: a member restarted under the same id within the session timeout gets
       // its partitions back without the others being rebalanced.
       ...(options.instanceId === undefined ? {} : { groupInstanceId: options.instanceId }),
-      deserializers: stringDeserializers,
+      deserializers: recordDeserializers,
       autocommit: false,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: 1_000,

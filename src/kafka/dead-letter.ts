@@ -5,6 +5,7 @@
 // topic's, so that redrive returns it where it came from.
 import { TOPICS, topicName } from '../events/index.ts';
 import { errorCode } from '../errors/index.ts';
+import type { RecordValue } from './client-options.ts';
 import type { KafkaMessage } from './consumer-group.ts';
 
 /** Where a record was first read: its own coordinates, or those its retry headers carry. */
@@ -37,7 +38,7 @@ export interface DeadLetterSink {
 export interface RawRecord {
   topic: string;
   key: string | undefined;
-  value: string | undefined;
+  value: RecordValue | undefined;
   headers: Record<string, string>;
 }
 

@@ -2,13 +2,15 @@
 // the client's defaults are not: idempotent producer with acks=all (the client defaults to
 // acks=1 without idempotence), Java-compatible murmur2 partitioning so Java/Go services on the
 // same topics agree, and the configured compression.
-import { Producer, compatibilityPartitioner, stringSerializers } from '@platformatic/kafka';
+import { Producer, compatibilityPartitioner } from '@platformatic/kafka';
 import type { EventDefinition, EventType, NewEvent } from '../events/index.ts';
 import { EVENTS, createEnvelope, encodeEvent, topicName } from '../events/index.ts';
 import type { EventProducer, GitLabEventInput, ProducedRecord, PublishOptions } from '../events/producer.ts';
 import type { KafkaConnection } from './client-options.ts';
-import { baseClientOptions } from './client-options.ts';
+import { baseClientOptions, recordSerializers } from './client-options.ts';
+import type { RecordValue } from './client-options.ts';
 import { toAppError } from './errors.ts';
+import type { RawRecord } from './dead-letter.ts';
 import { SendBatcher } from './send-batcher.ts';
 
 export interface ProducerObserver {
@@ -18,7 +20,7 @@ export interface ProducerObserver {
 const noObserver: ProducerObserver = { produced: () => {} };
 
 export class KafkaEventProducer implements EventProducer {
-  readonly #producer: Producer<string, string, string, string>;
+  readonly #producer: Producer<string, RecordValue, string, string>;
   readonly #connection: KafkaConnection;
   readonly #source: string;
   readonly #observer: ProducerObserver;
@@ -31,7 +33,7 @@ export class KafkaEventProducer implements EventProducer {
     const acks = connection.requiredAcks;
     this.#producer = new Producer({
       ...baseClientOptions(connection, source),
-      serializers: stringSerializers,
+      serializers: recordSerializers,
       // Idempotence needs acks=all; with acks 0/1 the operator chose speed over safety.
       idempotent: acks === -1,
       acks,
@@ -63,7 +65,7 @@ export class KafkaEventProducer implements EventProducer {
       const placement = await this.#batcher.send({
         topic,
         key: envelope.key,
-        value: encodeEvent(envelope).toString('utf8'),
+        value: encodeEvent(envelope),
         headers: { 'event-id': envelope.id, 'event-type': envelope.type, 'event-version': String(envelope.version), 'content-type': 'application/json' },
       });
       this.#observer.produced(options.topic ?? definition.topic, (performance.now() - started) / 1000, true);
@@ -75,7 +77,7 @@ export class KafkaEventProducer implements EventProducer {
   }
 
   /** Sends an already encoded record as it is (dead letters, redrive). */
-  async sendRaw(record: { topic: string; key: string | undefined; value: string | undefined; headers: Record<string, string> }): Promise<void> {
+  async sendRaw(record: RawRecord): Promise<void> {
     try {
       await this.#batcher.send(record);
     } catch (error) {

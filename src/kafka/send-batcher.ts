@@ -4,12 +4,13 @@
 // next request; every caller is still answered only after its own record was acknowledged.
 import type { Producer } from '@platformatic/kafka';
 import { murmur2 } from '@platformatic/kafka';
+import type { RecordValue } from './client-options.ts';
 import { isRecordTooLarge } from './errors.ts';
 
 export interface OutgoingRecord {
   readonly topic: string;
   readonly key: string | undefined;
-  readonly value: string | undefined;
+  readonly value: RecordValue | undefined;
   readonly headers: Record<string, string>;
 }
 
@@ -25,12 +26,12 @@ interface Waiting {
 }
 
 export class SendBatcher {
-  readonly #producer: Producer<string, string, string, string>;
+  readonly #producer: Producer<string, RecordValue, string, string>;
   readonly #maxBatch: number;
   #waiting: Waiting[] = [];
   #sending = false;
 
-  constructor(producer: Producer<string, string, string, string>, maxBatch = 500) {
+  constructor(producer: Producer<string, RecordValue, string, string>, maxBatch = 500) {
     this.#producer = producer;
     this.#maxBatch = maxBatch;
   }

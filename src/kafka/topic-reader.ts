@@ -2,9 +2,9 @@
 // The client only consumes as a group member, so the reader joins a throwaway group and never
 // commits: a group without offsets is deleted by the broker once its only member leaves.
 import { randomUUID } from 'node:crypto';
-import { Consumer, ListOffsetTimestamps, stringDeserializers } from '@platformatic/kafka';
+import { Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { KafkaConnection } from './client-options.ts';
-import { baseClientOptions } from './client-options.ts';
+import { baseClientOptions, recordDeserializers } from './client-options.ts';
 import { toAppError } from './errors.ts';
 
 export interface StoredRecord {
@@ -13,7 +13,8 @@ export interface StoredRecord {
   /** Milliseconds since the epoch, as the broker stamped it. */
   readonly timestamp: bigint;
   readonly key: string | null;
-  readonly value: string | null;
+  /** The bytes as stored. */
+  readonly value: Buffer | null;
   readonly headers: ReadonlyMap<string, string>;
 }
 
@@ -22,7 +23,7 @@ export async function readTopicToEnd(connection: KafkaConnection, topic: string,
   const consumer = new Consumer({
     ...baseClientOptions(connection, 'reader'),
     groupId: `${connection.topicPrefix}reader-${randomUUID()}`,
-    deserializers: stringDeserializers,
+    deserializers: recordDeserializers,
     autocommit: false,
     maxWaitTime: 200,
   });
@@ -38,7 +39,7 @@ export async function readTopicToEnd(connection: KafkaConnection, topic: string,
 }
 
 /** Partition -> end offset, for the partitions that hold anything. */
-async function partitionsToRead(consumer: Consumer<string, string, string, string>, topic: string): Promise<Map<number, bigint>> {
+async function partitionsToRead(consumer: Consumer<string, Buffer, string, string>, topic: string): Promise<Map<number, bigint>> {
   const [starts, ends] = await Promise.all([
     consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.EARLIEST }),
     consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST }),
@@ -50,7 +51,7 @@ async function partitionsToRead(consumer: Consumer<string, string, string, strin
   return remaining;
 }
 
-async function collect(consumer: Consumer<string, string, string, string>, topic: string, remaining: Map<number, bigint>, timeoutMs: number): Promise<StoredRecord[]> {
+async function collect(consumer: Consumer<string, Buffer, string, string>, topic: string, remaining: Map<number, bigint>, timeoutMs: number): Promise<StoredRecord[]> {
   const records: StoredRecord[] = [];
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
   const { promise, resolve, reject } = Promise.withResolvers<void>();

@@ -21,6 +21,7 @@ import {
 import type { NotificationChannel, NotifyTarget, StoredGrade } from '../db/notifications.ts';
 import { AppError, isRetryable } from '../errors/index.ts';
 import type { AnyEnvelope, Envelope, GradingCompleted } from '../events/index.ts';
+import { unexpectedEvent } from '../events/index.ts';
 import type { GitLabClient } from '../gitlab/index.ts';
 import type { MessageHandler } from '../kafka/index.ts';
 import type { Logger } from '../logging/index.ts';
@@ -73,7 +74,7 @@ export function notificationHandler(context: NotifyContext, options: NotifyOptio
     const log = message.log;
     if (event.type === 'grading.completed') return notifyGrade(deps, event.payload, log);
     if (event.type === 'pipeline.status') return notifyPipelineStatus(deps, event, log);
-    log.warn({ type: event.type }, 'unexpected event type for notification-senders; skipped');
+    throw unexpectedEvent(event, message.topic, 'grading.completed or pipeline.status');
   };
 }
 

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db/index.ts';
 import { markSubmission } from '../db/index.ts';
 import type { AnyEnvelope, EventPublisher, PayloadInput } from '../events/index.ts';
-import { EVENTS, stableId, submissionKey } from '../events/index.ts';
+import { EVENTS, stableId, submissionKey, unexpectedEvent } from '../events/index.ts';
 import type { MessageContext, MessageHandler } from '../kafka/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { CiCheckRow, CiClosing } from './ci-queries.ts';
@@ -87,10 +87,7 @@ export interface CiTrackerDeps {
 
 export function ciTrackerHandler(deps: CiTrackerDeps): MessageHandler {
   return async (event: AnyEnvelope, context: MessageContext): Promise<void> => {
-    if (event.type !== 'gitlab.event') {
-      context.log.warn({ type: event.type }, 'unexpected event type on the GitLab events topic; skipped');
-      return;
-    }
+    if (event.type !== 'gitlab.event') throw unexpectedEvent(event, context.topic, 'gitlab.event');
     const { kind, body } = event.payload;
     if (kind === 'build') {
       // Job events add nothing the pipeline events do not say; kept in the log for tracing.

@@ -10,7 +10,7 @@ import {
 } from '../db/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { AnyEnvelope, Envelope, EventPublisher } from '../events/index.ts';
-import { stableId } from '../events/index.ts';
+import { stableId, unexpectedEvent } from '../events/index.ts';
 import type { GitLabClient } from '../gitlab/index.ts';
 import type { MessageContext } from '../kafka/index.ts';
 import type { Metrics } from '../metrics/index.ts';
@@ -33,10 +33,7 @@ export type Outcome =
 
 export function orchestratorHandler(deps: OrchestratorDeps) {
   return async (event: AnyEnvelope, context: MessageContext): Promise<void> => {
-    if (event.type !== 'gitlab.push') {
-      context.log.warn({ type: event.type }, 'unexpected event type on the push topic; skipped');
-      return;
-    }
+    if (event.type !== 'gitlab.push') throw unexpectedEvent(event, context.topic, 'gitlab.push');
     const assignment = findAssignment(deps.courses, event.payload.course, event.payload.assignment);
     const outcome = await deps.db.transaction((tx) => decide(tx, event, assignment));
     deps.metrics?.submissionsRecorded.inc({ result: outcome.kind === 'admitted' ? 'admitted' : outcome.code });

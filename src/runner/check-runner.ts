@@ -7,7 +7,7 @@ import type { Database } from '../db/index.ts';
 import { findCheck, markCheck, markSubmission, newerAdmittedSubmission } from '../db/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { AnyEnvelope, Envelope, EventPublisher } from '../events/index.ts';
-import { EVENTS, stableId } from '../events/index.ts';
+import { EVENTS, stableId, unexpectedEvent } from '../events/index.ts';
 import type { MessageContext } from '../kafka/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { supersedes } from '../pipeline/admission.ts';
@@ -32,10 +32,7 @@ type Job = Envelope<'check.requested'>;
 
 export function checkRunnerHandler(deps: CheckRunnerDeps) {
   return async (event: AnyEnvelope, context: MessageContext): Promise<void> => {
-    if (event.type !== 'check.requested') {
-      context.log.warn({ type: event.type }, 'unexpected event type on a check topic; skipped');
-      return;
-    }
+    if (event.type !== 'check.requested') throw unexpectedEvent(event, context.topic, 'check.requested');
     const check = await findCheck(deps.db, event.payload.checkId);
     if (check === null) throw new AppError('UNKNOWN_CHECK', `check ${event.payload.checkId} does not exist`, { retryable: false });
     if (check.status !== 'queued' && check.status !== 'running') return;

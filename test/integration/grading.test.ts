@@ -197,7 +197,7 @@ describe('result-processors', () => {
     assert.equal(await count('SELECT count(*) AS n FROM grades WHERE submission_id = $1', s.submissionId), 3);
   });
 
-  test('a runner limit scores 0 with its verdict; unknown courses are permanent errors; other events are skipped', async () => {
+  test('a runner limit scores 0 with its verdict; unknown courses and other events are permanent errors', async () => {
     const s = await seed('erin', new Date('2026-11-30T12:00:00Z'));
     await handle(result(s, await report(s, 'report-1.xml', JEST), { verdict: 'time-limit', message: 'stopped after 60 s' }));
     const grade = await gradeOfSubmission(db, s.submissionId);
@@ -205,7 +205,8 @@ describe('result-processors', () => {
       ['time-limit', 0, 'stopped after 60 s', 8, true]);
     await assert.rejects(handle(result({ ...s }, { kind: 'none' }, { course: 'nope' })), { code: 'COURSE_UNKNOWN', retryable: false });
     const other = createEnvelope(EVENTS.pipelineStatus, 'x', { key: s.key, payload: { submissionId: s.submissionId, course: 'algo', assignment: 'hw1', student: 'erin', commitSha: 'c'.repeat(40), state: 'queued', reason: null } });
-    await handle(other as AnyEnvelope);
+    await assert.rejects(handle(other as AnyEnvelope), { code: 'EVENT_WRONG_TYPE', retryable: false, message: /pipeline\.status@1 .* expected test\.result/ });
+    assert.equal(await count('SELECT count(*) AS n FROM grades WHERE submission_id = $1', s.submissionId), 1);
   });
 });
 
