@@ -10,13 +10,15 @@ import type { BenchContext } from './lib/context.ts';
 import { reportUsage } from './lib/context.ts';
 import { WEBHOOK_SECRET, countRecords, createTopic, writeCourse } from './lib/infra.ts';
 import { producerPerformance } from './lib/kafka-tools.ts';
-import { runHelper } from './lib/processes.ts';
+import { runHelper, spawnNode, waitHealthy } from './lib/processes.ts';
 import type { Running } from './lib/processes.ts';
+import { findFreePorts } from '../src/kafka/local/ports.ts';
 import { ProcessMeter } from './lib/procstat.ts';
 import { startSystem } from './lib/system.ts';
 
 const SECTION = 'ingest';
 const LOAD_GENERATOR = path.join(import.meta.dirname, 'children', 'load-generator.ts');
+const HTTP_CEILING = path.join(import.meta.dirname, 'children', 'http-ceiling.ts');
 
 export interface IngestOutcome {
   readonly prefix: string;
@@ -99,6 +101,13 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
     report.figure(SECTION, 'ProducerPerformance records/s (--payload-file of gateway envelopes)', Math.round(perfReal.recordsPerSecond), '/s',
       `compresses like the real records; p50 ${perfReal.p50Ms} ms, p99 ${perfReal.p99Ms} ms, ${perfReal.cpuSeconds.toFixed(1)} s CPU`);
     report.figure(SECTION, 'ratio gateway (saturation) / ProducerPerformance (envelopes)', Number((saturation.result.acceptedPerSecond / perfReal.recordsPerSecond).toFixed(3)), '');
+
+    const ceiling = await httpCeiling(context, dir, { amount: options.saturationRequests, connections: options.saturationConnections });
+    report.figure(SECTION, 'HTTP ceiling: bare Fastify answering 202, same load', Math.round(ceiling.acceptedPerSecond), '/s',
+      `p50 ${ceiling.latencyMs.p50} ms, p99 ${ceiling.latencyMs.p99} ms; no token, mapping or Kafka`);
+    report.figure(SECTION, 'ratio gateway (saturation) / HTTP ceiling', Number((saturation.result.acceptedPerSecond / ceiling.acceptedPerSecond).toFixed(3)), '');
+    report.figure(SECTION, 'ratio HTTP ceiling / ProducerPerformance', Number((ceiling.acceptedPerSecond / perf.recordsPerSecond).toFixed(3)), '',
+      'the most any HTTP gateway in Node reaches against the producer tool here');
   } finally {
     const codes = await system.stop();
     report.check(SECTION, 'gateway stopped cleanly', codes.get('gateway') === 0, `exit ${codes.get('gateway')}`);
@@ -106,4 +115,21 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
   const onTopic = await countRecords(broker.brokers, topic);
   report.check(SECTION, 'every accepted webhook is on the topic', onTopic >= accepted, `${onTopic} records, ${accepted} accepted`);
   return { prefix, topic, idsFiles, accepted };
+}
+
+/** The same saturation load against a bare Fastify endpoint in a process of its own. */
+async function httpCeiling(context: BenchContext, dir: string, load: { amount: number; connections: number }): Promise<LoadResult> {
+  const [port] = await findFreePorts(1);
+  const server = spawnNode({ name: 'http-ceiling', script: HTTP_CEILING, env: { PORT: String(port) }, logDir: context.logDir });
+  try {
+    await waitHealthy(server, `http://127.0.0.1:${port}/healthz`);
+    const result = await runHelper<LoadResult>({
+      name: 'load-generator-ceiling', script: LOAD_GENERATOR, logDir: context.logDir, timeoutMs: 900_000,
+      input: { ...load, url: `http://127.0.0.1:${port}`, secret: WEBHOOK_SECRET, course: 'bench', students: 2400, runId: `${context.runId}-ceiling`, idsFile: path.join(dir, 'ceiling.ids') } satisfies LoadInput,
+    });
+    context.report.check(SECTION, 'HTTP ceiling: every request answered 202', result.accepted === load.amount && result.errors === 0, `${result.accepted}/${load.amount}, ${result.errors} errors`);
+    return result;
+  } finally {
+    await server.stop(10_000);
+  }
 }

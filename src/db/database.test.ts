@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { createTestDatabase } from '../../test/support/postgres.ts';
 import { openDatabase, isDatabaseError, type Queryable } from './database.ts';
 import { backendTest } from './testing.ts';
+import { waitFor } from '../../test/support/wait.ts';
 
 const SECRET = 'Top$ecret-pw';
 
@@ -171,6 +172,30 @@ test('description and query errors never contain the password', async (t) => {
     assertNoSecret(err);
     return true;
   });
+});
+
+test('a backend terminated between two statements of a transaction fails the transaction, not the process', async (t) => {
+  const database = await createTestDatabase();
+  t.after(() => database.drop());
+  const db = await openDatabase({ url: database.url, dataDir: '/nonexistent', poolSize: 2 });
+  t.after(() => db.close());
+  const admin = await openDatabase({ url: database.url, dataDir: '/nonexistent', poolSize: 1 });
+  t.after(() => admin.close());
+  await db.query('CREATE TABLE t (n int)');
+  await assert.rejects(db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const pid = rows[0]?.pid;
+    await tx.query('INSERT INTO t VALUES (1)');
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    // Idle in the transaction while the server's FATAL arrives: the connection emits 'error'
+    // with no query to fail (unhandled, that crashed the process). Once the backend is gone the
+    // message is in our socket; one more round trip on another socket lets it be read.
+    await waitFor('the terminated backend to be gone', async () => (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 0);
+    await admin.query('SELECT 1');
+    await tx.query('INSERT INTO t VALUES (2)');
+  }), (err) => isDatabaseError(err));
+  // Nothing of it was written, and the pool serves on with a new connection.
+  assert.deepEqual((await db.query('SELECT count(*)::int AS n FROM t')).rows, [{ n: 0 }]);
 });
 
 test('PGlite data survives close and reopen; directories are created', async (t) => {

@@ -79,6 +79,14 @@ class PostgresDatabase implements Database {
     });
     const state = new HandleState();
     let broken: Error | undefined;
+    // The pool listens for errors of idle connections only. A checked-out one whose backend is
+    // terminated between two statements (pg_terminate_backend, a server restart) emits 'error'
+    // with no query to fail: without this listener the process would crash. The connection is
+    // destroyed on release, and the next statement of the transaction fails with the error.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await this.#run(client, 'BEGIN');
       const result = await runInTransactionScope(this, () => fn(this.#handle(client, state)));
@@ -87,10 +95,12 @@ class PostgresDatabase implements Database {
       return result;
     } catch (err) {
       state.open = false;
-      broken = await this.#rollback(client);
+      broken = (await this.#rollback(client)) ?? broken;
       throw err; // fn's own errors pass through unchanged; driver errors are already mapped
     } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: destroy it.
+      client.off('error', onError);
+      // A connection whose ROLLBACK failed, or that failed on its own, is in an unknown state:
+      // destroy it.
       client.release(broken);
     }
   }
