@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from '../logging/index.ts';
+import { lazyLogger } from '../logging/index.ts';
 
 const CLIENT_ERROR_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -41,6 +42,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     return503OnClosing: true,
     // One line per webhook at exam peaks is noise; outcomes are logged and counted instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // Most requests log nothing: their child logger (reqId) is made only when they do.
+    childLoggerFactory: (logger, bindings, childOptions) => lazyLogger(() => (logger as unknown as Logger).child(bindings, childOptions)) as unknown as FastifyBaseLogger,
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
