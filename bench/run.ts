@@ -17,6 +17,7 @@ import type { BenchContext } from './lib/context.ts';
 import { startBroker } from './lib/infra.ts';
 import type { Broker } from './lib/infra.ts';
 import { UsageError, parseOptions } from './lib/options.ts';
+import { killAllChildren } from './lib/processes.ts';
 import type { BenchOptions, Section } from './lib/options.ts';
 import { Report } from './lib/report.ts';
 import { perKey } from './per-key.ts';
@@ -91,6 +92,16 @@ async function main(): Promise<number> {
   if (failed.length === 0 && crashed === null && !options.keep) rmSync(runDir, { recursive: true, force: true });
   else process.stdout.write(`run directory kept: ${runDir}\n`);
   return failed.length === 0 && crashed === null ? 0 : 1;
+}
+
+// Ctrl-C or SIGTERM: the services, helpers and load generators go with the bench (the broker
+// JVM gets its parent-death signal from the kernel).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    const killed = killAllChildren();
+    process.stderr.write(`bench: ${signal}, stopped ${killed} child process(es)\n`);
+    process.exit(130);
+  });
 }
 
 main().then(

@@ -19,6 +19,8 @@ function pipelineHook(pipeline: DoublePipeline, status: string, createdAt: Date)
     // ISO 8601 with milliseconds (GitLab sends this or Rails-style seconds): the stage times in
     // the database stay exact to the millisecond.
     created_at: createdAt.toISOString(), finished_at: status === 'running' ? null : now.toISOString(),
+    // As GitLab lists them: the variables the pipeline was created with.
+    variables: Object.entries(pipeline.variables).map(([key, value]) => ({ key, value })),
   };
   body.project = { ...body.project, id: Number(pipeline.project), path_with_namespace: pipeline.variables.GRADEFLOW_PROJECT_PATH };
   delete body.merge_request;

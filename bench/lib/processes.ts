@@ -34,6 +34,15 @@ export interface SpawnOptions {
   readonly ipc?: boolean;
 }
 
+/** Every child still running, so that an interrupted bench leaves none behind. */
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every child still running (the bench was interrupted: no clean stop is owed). */
+export function killAllChildren(): number {
+  for (const child of live) child.kill('SIGKILL');
+  return live.size;
+}
+
 export function spawnNode(options: SpawnOptions): Running {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const fd = openSync(logFile, 'a');
@@ -44,6 +53,8 @@ export function spawnNode(options: SpawnOptions): Running {
   });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`${options.name} could not be started`);
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   const tail = (chars = 3000) => {
     try {

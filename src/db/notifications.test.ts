@@ -18,20 +18,32 @@ async function submission(db: Queryable, ref = 'refs/heads/main', sha = 'c'.repe
 }
 
 backendTest('a claim is taken once; released, it can be taken again; completed, it keeps its detail', async ({ db }) => {
-  assert.equal(await claimNotification(db, 'grade:1', 'email'), true);
-  assert.equal(await claimNotification(db, 'grade:1', 'email'), false);
-  assert.equal(await claimNotification(db, 'grade:1', 'webhook'), true, 'channels are independent');
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), 'claimed');
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), 'in-progress');
+  assert.equal(await claimNotification(db, 'grade:1', 'webhook'), 'claimed', 'channels are independent');
   assert.deepEqual((await listNotifications(db, 'grade:1')).map((n) => [n.channel, n.detail]), [['email', CLAIMED_DETAIL], ['webhook', CLAIMED_DETAIL]]);
   await releaseNotification(db, 'grade:1', 'email');
-  assert.equal(await claimNotification(db, 'grade:1', 'email'), true);
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), 'claimed');
   await completeNotification(db, 'grade:1', 'email', 'sent');
-  assert.equal(await claimNotification(db, 'grade:1', 'email'), false);
+  assert.equal(await claimNotification(db, 'grade:1', 'email'), 'sent');
   assert.equal((await listNotifications(db, 'grade:1')).find((n) => n.channel === 'email')?.detail, 'sent');
+});
+
+backendTest('a claim older than the lease is taken over once (its sender died); a sent one never is', async ({ db }) => {
+  assert.equal(await claimNotification(db, 'grade:2', 'gitlab-comment'), 'claimed');
+  assert.equal(await claimNotification(db, 'grade:2', 'gitlab-status'), 'claimed');
+  await completeNotification(db, 'grade:2', 'gitlab-status', 'success');
+  // As if both had been claimed three minutes ago by a sender that is gone now.
+  await db.query("UPDATE notifications SET sent_at = now() - interval '3 minutes' WHERE key = 'grade:2'");
+  const takeovers = await Promise.all(Array.from({ length: 5 }, () => claimNotification(db, 'grade:2', 'gitlab-comment')));
+  assert.deepEqual(takeovers.toSorted(), ['claimed', 'in-progress', 'in-progress', 'in-progress', 'in-progress'], 'exactly one delivery takes it over');
+  assert.equal(await claimNotification(db, 'grade:2', 'gitlab-status'), 'sent', 'a completed notification is never sent again, however old');
+  assert.equal(await claimNotification(db, 'grade:2', 'gitlab-comment', 0), 'claimed', 'with a zero lease any claim is stale');
 });
 
 backendTest('ten concurrent claims of one key and channel: exactly one wins', async ({ db }) => {
   const results = await Promise.all(Array.from({ length: 10 }, () => claimNotification(db, 'status:x:queued', 'gitlab-status')));
-  assert.equal(results.filter(Boolean).length, 1);
+  assert.equal(results.filter((r) => r === 'claimed').length, 1);
 });
 
 backendTest('the target: project, commit, branch from the decision or else the ref; stamped once', async ({ db }) => {

@@ -11,18 +11,35 @@ export type NotificationChannel = 'gitlab-status' | 'gitlab-comment' | 'email' |
 /** `detail` of a claim whose send has not finished (yet, or ever: see claimNotification). */
 export const CLAIMED_DETAIL = 'claimed';
 
+/** How long a claim holds before another delivery may take it over: a sender killed between
+ * claiming and recording (SIGKILL, a lost machine) must not keep the student untold for good.
+ * Longer than a send takes (GitLab calls time out at 30 s, and a crash-free sender records its
+ * result at once); shorter than the retry schedule of the group (about 4 minutes in all). */
+export const CLAIM_LEASE_MS = 120_000;
+
+/** claimed: the caller must send. sent: done before. in-progress: another delivery holds a
+ * claim younger than the lease (it is sending now, or died doing so: try again later). */
+export type ClaimResult = 'claimed' | 'sent' | 'in-progress';
+
 /**
- * Claims (key, channel) for the caller: true when this caller inserted the row and so must
- * send, false when another delivery already has (or had) it. The row stays `claimed` until
- * completeNotification records what was sent.
+ * Claims (key, channel) for the caller. A row stays `claimed`, stamped with the time of the
+ * claim, until completeNotification records what was sent. A claim older than the lease is
+ * taken over atomically (its sender is gone), so a notification is never left unsent: in the
+ * one window left, a sender killed after the send and before recording it, the takeover sends
+ * it a second time — a duplicate rather than a student never told.
  */
-export async function claimNotification(db: Queryable, key: string, channel: NotificationChannel): Promise<boolean> {
+export async function claimNotification(db: Queryable, key: string, channel: NotificationChannel, leaseMs = CLAIM_LEASE_MS): Promise<ClaimResult> {
   const { rows } = await db.query<{ key: string }>(
     `INSERT INTO notifications (key, channel, detail) VALUES ($1, $2, $3)
-     ON CONFLICT (key, channel) DO NOTHING RETURNING key`,
-    [key, channel, CLAIMED_DETAIL],
+     ON CONFLICT (key, channel) DO UPDATE SET sent_at = now()
+       WHERE notifications.detail = $3 AND notifications.sent_at < now() - $4::double precision * interval '1 millisecond'
+     RETURNING key`,
+    [key, channel, CLAIMED_DETAIL, leaseMs],
   );
-  return rows.length === 1;
+  if (rows.length === 1) return 'claimed';
+  const held = await db.query<{ detail: string | null }>('SELECT detail FROM notifications WHERE key = $1 AND channel = $2', [key, channel]);
+  // Released between the two statements: the caller's retry claims it.
+  return held.rows[0]?.detail === CLAIMED_DETAIL || held.rows.length === 0 ? 'in-progress' : 'sent';
 }
 
 /** Records what was sent (a merge request note, a dropped status, ...) once the send succeeded. */

@@ -82,7 +82,7 @@ async function notifyGrade(deps: Deps, event: GradingCompleted, log: Logger): Pr
   const key = `grade:${event.gradeId}`;
   if (!event.notify) {
     // A re-grade that changed nothing: the student is not told again, but the decision is kept.
-    if (await claimNotification(deps.db, key, 'suppressed')) await completeNotification(deps.db, key, 'suppressed', 'notify=false');
+    if ((await claimNotification(deps.db, key, 'suppressed')) === 'claimed') await completeNotification(deps.db, key, 'suppressed', 'notify=false');
     log.info({ gradeId: event.gradeId }, 'grade not notified (notify=false)');
     return;
   }
@@ -205,9 +205,15 @@ async function deliverAll(db: Database, key: string, deliveries: readonly Delive
 }
 
 async function deliverOnce(db: Database, key: string, delivery: Delivery, log: Logger): Promise<void> {
-  if (!(await claimNotification(db, key, delivery.channel))) {
+  const claim = await claimNotification(db, key, delivery.channel);
+  if (claim === 'sent') {
     log.debug({ key, channel: delivery.channel }, 'already notified on this channel');
     return;
+  }
+  if (claim === 'in-progress') {
+    // Another delivery is sending it, or died doing so: retried until it is sent or the claim
+    // expires (CLAIM_LEASE_MS) and this delivery takes it over.
+    throw new AppError('NOTIFY_IN_PROGRESS', `notification ${key} on ${delivery.channel} is claimed by another delivery; trying again later`, { retryable: true });
   }
   let detail: string;
   try {

@@ -50,6 +50,18 @@ test('the documented pipeline webhook is read: ids, status and its Rails-style t
   });
 });
 
+test('the check a pipeline was created for is read from its variables; other or odd variables name none', () => {
+  const body = gitlabFixture('pipeline.json') as Record<string, any>;
+  body.object_attributes.variables = [{ key: 'SUITE', value: 'hidden' }, { key: 'GRADEFLOW_CHECK_ID', value: 'c-1' }];
+  assert.equal(readPipelineHook(body)?.checkId, 'c-1');
+  for (const variables of [[{ key: 'GRADEFLOW_CHECK_ID', value: '' }], [{ key: 'GRADEFLOW_CHECK_ID', value: 7 }], 'not a list', [{ value: 'x' }]]) {
+    body.object_attributes.variables = variables;
+    const hook = readPipelineHook(body);
+    assert.equal(hook?.pipelineId, 31, JSON.stringify(variables));
+    assert.equal(hook?.checkId, undefined, JSON.stringify(variables));
+  }
+});
+
 test('a pipeline webhook without times is read; the times are then unknown', () => {
   assert.deepEqual(readPipelineHook({ object_attributes: { id: 5, status: 'running' }, project: { id: 3 } }), {
     projectId: 3, pipelineId: 5, status: 'running', createdAt: null, finishedAt: null,

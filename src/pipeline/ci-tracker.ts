@@ -11,12 +11,13 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/index.ts';
 import { markSubmission } from '../db/index.ts';
+import { AppError } from '../errors/index.ts';
 import type { AnyEnvelope, EventPublisher, PayloadInput } from '../events/index.ts';
 import { EVENTS, stableId, submissionKey, unexpectedEvent } from '../events/index.ts';
 import type { MessageContext, MessageHandler } from '../kafka/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { CiCheckRow, CiClosing } from './ci-queries.ts';
-import { closeCiCheck, findCiCheckByPipeline, markCiRunning } from './ci-queries.ts';
+import { closeCiCheck, findCiCheck, findCiCheckByPipeline, markCiRunning } from './ci-queries.ts';
 
 const MESSAGE_LIMIT = 4000;
 const RAILS_OR_ISO = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/;
@@ -65,17 +66,30 @@ export interface PipelineState {
 }
 
 const PipelineHook = z.object({
-  object_attributes: z.object({ id: z.number().int().positive(), status: z.string(), created_at: z.unknown().optional(), finished_at: z.unknown().optional() }),
+  object_attributes: z.object({
+    id: z.number().int().positive(), status: z.string(), created_at: z.unknown().optional(), finished_at: z.unknown().optional(),
+    // The variables the pipeline was created with (GitLab's pipeline hook lists them).
+    variables: z.array(z.object({ key: z.string(), value: z.unknown() })).optional().catch(undefined),
+  }),
   project: z.object({ id: z.number().int() }),
 });
 
-export function readPipelineHook(body: Record<string, unknown>): (PipelineState & { projectId: number; pipelineId: number }) | null {
+export interface PipelineHookState extends PipelineState {
+  readonly projectId: number;
+  readonly pipelineId: number;
+  /** GRADEFLOW_CHECK_ID among the pipeline's variables: the check this pipeline was created for. */
+  readonly checkId?: string;
+}
+
+export function readPipelineHook(body: Record<string, unknown>): PipelineHookState | null {
   const parsed = PipelineHook.safeParse(body);
   if (!parsed.success) return null;
   const { object_attributes: attributes, project } = parsed.data;
+  const checkId = attributes.variables?.find((v) => v.key === 'GRADEFLOW_CHECK_ID')?.value;
   return {
     projectId: project.id, pipelineId: attributes.id, status: attributes.status,
     createdAt: parseGitLabTime(attributes.created_at), finishedAt: parseGitLabTime(attributes.finished_at),
+    ...(typeof checkId === 'string' && checkId !== '' ? { checkId } : {}),
   };
 }
 
@@ -102,11 +116,26 @@ export function ciTrackerHandler(deps: CiTrackerDeps): MessageHandler {
     }
     const row = await findCiCheckByPipeline(deps.db, String(hook.projectId), hook.pipelineId);
     if (row === null) {
-      context.log.debug({ project: hook.projectId, pipeline: hook.pipelineId }, 'pipeline of no check; ignored');
+      await unknownPipeline(deps, hook, context.log);
       return;
     }
     await applyPipelineState(deps, row, hook, context.log);
   };
+}
+
+/**
+ * A pipeline no check names. GitLab can finish a pipeline, and send its webhooks, before the
+ * orchestrator that created it has stored its id: then the pipeline's own GRADEFLOW_CHECK_ID
+ * names a check still queued without a pipeline, and the webhook is retried (transient) until the
+ * id is stored, instead of being dropped and the student left waiting for the sweeper's timeout.
+ * Any other pipeline (not ours, or one a concurrent start left unfollowed) is ignored.
+ */
+async function unknownPipeline(deps: CiTrackerDeps, hook: PipelineHookState, log: Logger): Promise<void> {
+  const pending = hook.checkId === undefined ? null : await findCiCheck(deps.db, hook.checkId);
+  if (pending !== null && pending.pipelineId === null && pending.status === 'queued') {
+    throw new AppError('CI_PIPELINE_NOT_ATTACHED', `pipeline ${hook.pipelineId} of check ${pending.checkId} is not stored with its check yet; trying again`, { retryable: true });
+  }
+  log.debug({ project: hook.projectId, pipeline: hook.pipelineId }, 'pipeline of no check; ignored');
 }
 
 /** Applies a pipeline's status to its check: the tracker's path, and the sweeper's for lost webhooks. */

@@ -74,10 +74,11 @@ async function seed(w: World, student = 'ann', config: GitlabCiCheck = CONFIG): 
 }
 
 /** pipeline.json as GitLab would send it for our pipeline, wrapped as the gateway does. */
-function pipelineEvent(student: string, projectId: number, pipelineId: number, status: string, finishedAt: string | null = null): AnyEnvelope {
+function pipelineEvent(student: string, projectId: number, pipelineId: number, status: string, finishedAt: string | null = null, variables?: Record<string, string>): AnyEnvelope {
   const body = gitlabFixture('pipeline.json') as Record<string, any>;
   body.project.id = projectId;
   Object.assign(body.object_attributes, { id: pipelineId, status, created_at: '2026-05-01 10:00:05 UTC', finished_at: finishedAt });
+  if (variables !== undefined) body.object_attributes.variables = Object.entries(variables).map(([key, value]) => ({ key, value }));
   const payload = { deliveryId: randomUUID(), receivedAt: T0.toISOString(), kind: 'pipeline', course: 'algo', assignment: 'hw1', student, projectId, projectPath: `algo/hw1/${student}`, body };
   return decodeEvent(JSON.stringify(createEnvelope(EVENTS.gitlabEvent, 'test', { key: submissionKey('algo', 'hw1', student), payload })));
 }
@@ -169,6 +170,25 @@ test('running, then success handled twice: one running status, one test.result; 
   assert.equal(result.payload.verdict, 'completed');
   assert.equal(result.payload.startedAt, '2026-05-01T10:00:10.000Z');
   assert.equal(result.payload.finishedAt, '2026-05-01T10:02:00.000Z');
+});
+
+test('a pipeline that finished before its id was stored: its webhook is retried, not dropped, and then counts', async (t) => {
+  const w = await world(t);
+  const { check } = await seed(w, 'cleo');
+  const handle = tracker(w);
+  // GitLab created pipeline 4242 for the check and finished it; the orchestrator has not stored
+  // the id yet. The webhook names the check among its variables.
+  const early = pipelineEvent('cleo', PROJECT, 4242, 'success', '2026-05-01 10:02:00 UTC', { GRADEFLOW_CHECK_ID: check.id });
+  await assert.rejects(handle(early), { code: 'CI_PIPELINE_NOT_ATTACHED', retryable: true });
+  assert.equal((await findCheck(w.db, check.id))?.status, 'queued');
+  await w.db.query('UPDATE checks SET pipeline_id = 4242 WHERE id = $1', [check.id]);
+  await handle(early);
+  assert.equal((await findCheck(w.db, check.id))?.status, 'finished');
+  // A pipeline naming a check that has another pipeline (a concurrent start left it unfollowed)
+  // or naming no check at all is ignored, not retried.
+  await handle(pipelineEvent('cleo', PROJECT, 4343, 'failed', '2026-05-01 10:03:00 UTC', { GRADEFLOW_CHECK_ID: check.id }));
+  await handle(pipelineEvent('cleo', PROJECT, 4444, 'failed', '2026-05-01 10:03:00 UTC', { GRADEFLOW_CHECK_ID: randomUUID() }));
+  assert.equal((await recordsOf(w, 'pipelineResults', 'cleo')).length, 1);
 });
 
 test('a canceled pipeline is a system error, and a branch that moved on is told with the result', async (t) => {

@@ -180,6 +180,33 @@ test('a grade: status, one commit comment with the test table, e-mail and signed
   assert.deepEqual(rows[0], { status: 'graded', notified: true });
 });
 
+test('two deliveries at once: each channel sent once; the one that found a claim taken fails transiently, and its retry sends nothing', async (t) => {
+  const h = await setup(t);
+  const s = await seed(h.db);
+  const event = gradeEvent(s);
+  const racing = await Promise.allSettled([h.handle(event), h.handle(event)]);
+  const refused = racing.flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string; retryable?: boolean }] : []));
+  assert.ok(refused.every((e) => e.retryable === true && /^NOTIFY_(IN_PROGRESS|FAILED)$/.test(e.code ?? '')), `refused: ${JSON.stringify(refused)}`);
+  await h.handle(event);
+  assert.deepEqual([posts(h.double, '/statuses/').length, h.double.notes.length, h.mails.length, h.hooks.length], [1, 1, 1, 1]);
+});
+
+test('a claim left by a sender that died before sending is taken over after the lease: the student is told', async (t) => {
+  const h = await setup(t);
+  const s = await seed(h.db);
+  const key = `grade:${s.gradeId}`;
+  // The dead sender claimed the comment 3 minutes ago and never sent it.
+  await h.db.query("INSERT INTO notifications (key, channel, detail, sent_at) VALUES ($1, 'gitlab-comment', 'claimed', now() - interval '3 minutes')", [key]);
+  await h.handle(gradeEvent(s));
+  assert.equal(h.double.notes.length, 1);
+  assert.equal((await listNotifications(h.db, key)).find((n) => n.channel === 'gitlab-comment')?.detail, 'commit comment');
+  // A fresh claim is another sender at work: not taken over, retried later.
+  const other = await seed(h.db);
+  await h.db.query("INSERT INTO notifications (key, channel, detail) VALUES ($1, 'gitlab-comment', 'claimed')", [`grade:${other.gradeId}`]);
+  await assert.rejects(h.handle(gradeEvent(other)), { code: 'NOTIFY_IN_PROGRESS', retryable: true });
+  assert.equal(h.double.notes.length, 1);
+});
+
 test('an open merge request from the submission branch gets the note instead of the commit', async (t) => {
   const h = await setup(t);
   const s = await seed(h.db);
