@@ -1,6 +1,7 @@
 // Kafka's own performance tools, the baselines: org.apache.kafka.tools.ProducerPerformance and
 // ConsumerPerformance from the kafka-tools jar of the same cache the broker runs from.
 import { spawn } from 'node:child_process';
+import { track } from './processes.ts';
 import { once } from 'node:events';
 import { ProcessMeter } from './procstat.ts';
 import type { ProcessUsage } from './procstat.ts';
@@ -12,7 +13,7 @@ interface JavaRun {
 }
 
 async function runJava(libDir: string, mainClass: string, args: readonly string[], timeoutMs: number): Promise<JavaRun> {
-  const child = spawn('java', ['-Xmx512m', '-cp', `${libDir}/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn('java', ['-Xmx512m', '-cp', `${libDir}/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const meter = new ProcessMeter();
   if (child.pid !== undefined) meter.add(mainClass.split('.').pop() ?? 'java', child.pid, true);
   let output = '';

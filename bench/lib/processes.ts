@@ -43,6 +43,13 @@ export function killAllChildren(): number {
   return live.size;
 }
 
+/** Counts `child` among the children an interrupted bench kills. */
+export function track<T extends ChildProcess>(child: T): T {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 export function spawnNode(options: SpawnOptions): Running {
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const fd = openSync(logFile, 'a');
@@ -53,8 +60,7 @@ export function spawnNode(options: SpawnOptions): Running {
   });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`${options.name} could not be started`);
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  track(child);
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   const tail = (chars = 3000) => {
     try {
