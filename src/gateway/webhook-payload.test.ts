@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ZERO_SHA, deliveryKey, mapPush } from './webhook-payload.ts';
+import { ZERO_SHA, deliveryKey, mapPush, sanitizedBody } from './webhook-payload.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/fixtures/gitlab/${name}`, import.meta.url), 'utf8'));
 
@@ -57,4 +57,19 @@ test('delivery keys: Idempotency-Key first, then Event-UUID with payload identit
   assert.notEqual(byUuid, deliveryKey({ eventUuid: 'u1' }, 'push', { ...push, after: 'b'.repeat(40) }), 'recursive hooks share a UUID');
   assert.match(deliveryKey({}, 'push', push) ?? '', /^content:push:15:/);
   assert.equal(deliveryKey({}, 'pipeline', fixture('pipeline.json')), null);
+});
+
+test('pipeline variables are dropped (they may hold secrets), except the ids Gradeflow gave the pipeline', () => {
+  const body = fixture('pipeline.json');
+  const check = '3f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+  body.object_attributes.variables = [
+    { key: 'DEPLOY_TOKEN', value: 'glpat-secret' }, { key: 'GRADEFLOW_CHECK_ID', value: check, variable_type: 'env_var' },
+    { key: 'GRADEFLOW_SUBMISSION_ID', value: 'not an id; rm -rf /' }, { key: 'GRADEFLOW_COURSE', value: 'algo' }, 'odd',
+  ];
+  const kept = sanitizedBody(body) as { object_attributes: { variables?: unknown; id: number } };
+  assert.deepEqual(kept.object_attributes.variables, [{ key: 'GRADEFLOW_CHECK_ID', value: check }]);
+  assert.equal(kept.object_attributes.id, 31);
+  assert.doesNotMatch(JSON.stringify(kept), /glpat-secret/);
+  body.object_attributes.variables = [{ key: 'DEPLOY_TOKEN', value: 'glpat-secret' }];
+  assert.equal('variables' in (sanitizedBody(body) as { object_attributes: object }).object_attributes, false);
 });

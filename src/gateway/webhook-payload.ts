@@ -109,12 +109,24 @@ export function projectOf(body: Record<string, unknown>): { id: number | null; p
   return { id, path };
 }
 
-/** Payload kept for later stages, minus what may hold secrets (pipeline variables). */
+/** Payload kept for later stages, minus what may hold secrets: pipeline variables, all but the
+ * ids Gradeflow gave the pipeline. */
 export function sanitizedBody(body: Record<string, unknown>): Record<string, unknown> {
   const attributes = body.object_attributes;
   if (attributes === null || typeof attributes !== 'object' || !('variables' in attributes)) return body;
-  const { variables: _dropped, ...rest } = attributes as Record<string, unknown>;
-  return { ...body, object_attributes: rest };
+  const { variables, ...rest } = attributes as Record<string, unknown>;
+  const ours = Array.isArray(variables) ? variables.filter(isOwnIdVariable).map(({ key, value }) => ({ key, value })) : [];
+  return { ...body, object_attributes: ours.length === 0 ? rest : { ...rest, variables: ours } };
+}
+
+/** The ids Gradeflow itself gives the pipelines it creates (src/pipeline/ci-executor.ts): not
+ * secret, and what lets ci-trackers tie a pipeline to its check before the check knows it. */
+const OWN_ID_VARIABLES: ReadonlySet<unknown> = new Set(['GRADEFLOW_CHECK_ID', 'GRADEFLOW_SUBMISSION_ID']);
+
+function isOwnIdVariable(variable: unknown): variable is { key: string; value: string } {
+  if (variable === null || typeof variable !== 'object') return false;
+  const { key, value } = variable as { key?: unknown; value?: unknown };
+  return OWN_ID_VARIABLES.has(key) && typeof value === 'string' && /^[0-9a-f-]{1,64}$/i.test(value);
 }
 
 /**
