@@ -224,6 +224,7 @@ export async function exam(context: BenchContext, variant: Variant, baseline: Sa
       report.figure(section, 'ratio sustained / runCheck rate', Number((sustained / baseline.runCheckPerSecond).toFixed(3)), '');
     }
     reportUsage(context, section, usage);
+    await reportEventLoopLag(context, section, system.urls);
     report.figure(section, 'CPU PostgreSQL backends', Number(pg.cpuSeconds.toFixed(2)), 's', `${pg.backends} backends of the bench database (RSS not meaningful: shared buffers)`);
 
     await reportStages(context, section, db);
@@ -248,4 +249,15 @@ export async function exam(context: BenchContext, variant: Variant, baseline: Sa
     if (!options.keep) await db.drop();
   }
   report.check(section, 'services stopped cleanly', [...codes.values()].every((c) => c === 0), [...codes].map(([n, c]) => `${n} ${c}`).join(', '));
+}
+
+/** Each service's event-loop delay p99 over the whole exam, read from its own /metrics
+ * (prom-client's histogram, never scraped before in the run). */
+async function reportEventLoopLag(context: BenchContext, section: string, urls: ReadonlyMap<string, string>): Promise<void> {
+  for (const [name, url] of urls) {
+    const text = await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '');
+    const p99 = Number(/^gradeflow_nodejs_eventloop_lag_p99_seconds\s+(\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    const max = Number(/^gradeflow_nodejs_eventloop_lag_max_seconds\s+(\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    context.report.figure(section, `event-loop delay p99 ${name}`, Math.round(p99 * 1000), 'ms', `max ${Math.round(max * 1000)} ms; target p99 <= 50 ms`);
+  }
 }

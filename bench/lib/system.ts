@@ -21,6 +21,8 @@ export interface SystemOptions {
 
 export interface RunningSystem {
   readonly gatewayUrl: string;
+  /** Base URL of every process's HTTP server (/healthz, /metrics), by process name. */
+  readonly urls: ReadonlyMap<string, string>;
   readonly processes: readonly Running[];
   /** A process that exited while it should be running ("name exited with code"), or null. */
   dead(): string | null;
@@ -63,6 +65,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   for (const p of all) void p.exited.then((code) => exits.set(p.name, code));
   return {
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    urls: new Map(all.map((p, i) => [p.name, `http://127.0.0.1:${ports[i]}`])),
     processes: all,
     dead() {
       if (stopping) return null;
