@@ -16,15 +16,6 @@ async function numericEntries(): Promise<number[]> {
   return names.filter((n) => /^\d+$/.test(n)).map(Number);
 }
 
-/** [ppid, threads] from /proc/<pid>/stat; comm may contain spaces and ')', so split after the last ')'. */
-async function readStat(pid: number): Promise<[number, number] | null> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (text === null) return null;
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state) of proc(5): ppid is field 4, num_threads field 20.
-  return [Number(fields[1]), Number(fields[17])];
-}
-
 async function privateMemory(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   let kb = 0;
@@ -32,30 +23,39 @@ async function privateMemory(pid: number): Promise<number> {
   return kb * 1024;
 }
 
+/** A process's threads (its task ids) and the children each thread started; null once gone. */
+async function readTasks(pid: number): Promise<{ threads: number; children: number[] } | null> {
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => null);
+  if (tids === null) return null;
+  const lists = await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')));
+  const children = lists.flatMap((text) => text.split(' ').filter((word) => word !== '').map(Number));
+  return { threads: tids.length, children };
+}
+
+/**
+ * Walks the tree below rootPid through /proc/<pid>/task/<tid>/children, level by level, so a
+ * sample reads only the sandbox's own few processes: reading the stat of every process on the
+ * machine, 20 times a second per running check, cost check-runners as much CPU as the checks.
+ * A child forked during the walk may be missed by one sample and is seen by the next.
+ */
 export async function sampleTree(rootPid: number): Promise<TreeSample> {
-  const pids = await numericEntries();
-  const stats = await Promise.all(pids.map(async (pid) => [pid, await readStat(pid)] as const));
-  const children = new Map<number, number[]>();
-  const threads = new Map<number, number>();
-  for (const [pid, stat] of stats) {
-    if (stat === null) continue;
-    threads.set(pid, stat[1]);
-    const list = children.get(stat[0]) ?? [];
-    list.push(pid);
-    children.set(stat[0], list);
-  }
   const members: number[] = [];
-  const queue = threads.has(rootPid) ? [rootPid] : [];
-  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
-    members.push(pid);
-    queue.push(...(children.get(pid) ?? []));
+  let tasks = 0;
+  let level = [rootPid];
+  while (level.length > 0) {
+    const read = await Promise.all(level.map(readTasks));
+    const next: number[] = [];
+    level.forEach((pid, i) => {
+      const entry = read[i];
+      if (entry === null || entry === undefined) return;
+      members.push(pid);
+      tasks += entry.threads;
+      next.push(...entry.children);
+    });
+    level = next;
   }
   const memory = await Promise.all(members.map(privateMemory));
-  return {
-    pids: members,
-    tasks: members.reduce((sum, pid) => sum + (threads.get(pid) ?? 0), 0),
-    memoryBytes: memory.reduce((a, b) => a + b, 0),
-  };
+  return { pids: members, tasks, memoryBytes: memory.reduce((a, b) => a + b, 0) };
 }
 
 async function isZombie(pid: number): Promise<boolean> {
