@@ -95,7 +95,7 @@ export async function database(kit: Kit): Promise<Database> {
 }
 
 export function producer(kit: Kit, connection: KafkaConnection, source: string): KafkaEventProducer {
-  const created = new KafkaEventProducer(connection, source, producerObserver(kit.metrics, connection.topicPrefix));
+  const created = new KafkaEventProducer(connection, source, producerObserver(kit.metrics, connection.topicPrefix), kit.log.child({ producer: source }));
   kit.lifecycle.add(`${source} producer`, () => created.close());
   return created;
 }

@@ -82,6 +82,14 @@ export class ConsumerLane {
       maxWaitTime: 200,
     });
     this.#queues = new PartitionQueues(options.maxInFlight, { pause: () => this.#stream?.pause(), resume: () => this.#stream?.resume() });
+    // The client emits 'error' when a background step fails for good (a group rejoin whose
+    // connection closed, e.g. while this member is leaving): without a listener that would end
+    // the process. The client retries what can be retried; the stream's own errors are logged
+    // below, and a stream that closes is reopened (#onStreamClosed).
+    this.#consumer.on('error', (error: Error) => {
+      if (this.#closing) this.#options.log.debug({ err: error }, 'consumer error while closing');
+      else this.#options.log.error({ err: error, groupId: options.groupId }, 'consumer error');
+    });
     this.#consumer.on('consumer:group:rebalance', () => this.#onRebalance());
     this.#consumer.on('consumer:group:join', (payload) => this.#onJoin(payload));
   }

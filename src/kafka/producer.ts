@@ -9,6 +9,7 @@ import type { EventProducer, GitLabEventInput, ProducedRecord, PublishOptions } 
 import type { KafkaConnection } from './client-options.ts';
 import { baseClientOptions, recordSerializers } from './client-options.ts';
 import type { RecordValue } from './client-options.ts';
+import type { Logger } from '../logging/index.ts';
 import { toAppError } from './errors.ts';
 import type { RawRecord } from './dead-letter.ts';
 import { SendBatcher } from './send-batcher.ts';
@@ -26,7 +27,7 @@ export class KafkaEventProducer implements EventProducer {
   readonly #observer: ProducerObserver;
   readonly #batcher: SendBatcher;
 
-  constructor(connection: KafkaConnection, source: string, observer: ProducerObserver = noObserver) {
+  constructor(connection: KafkaConnection, source: string, observer: ProducerObserver = noObserver, log?: Logger) {
     this.#connection = connection;
     this.#source = source;
     this.#observer = observer;
@@ -39,6 +40,12 @@ export class KafkaEventProducer implements EventProducer {
       acks,
       compression: connection.compression,
       partitioner: compatibilityPartitioner,
+    });
+    // A background failure of the client is an 'error' event; unheard it would end the process.
+    // Sends fail on their own promises, which is where callers learn of them.
+    this.#producer.on('error', (error: Error) => {
+      if (log === undefined) process.emitWarning(`Kafka producer ${source}: ${error.message}`);
+      else log.error({ err: error }, 'producer error');
     });
     this.#batcher = new SendBatcher(this.#producer);
   }
