@@ -14,6 +14,7 @@
 // back-pressure). After the policy's last attempt the record is dead-lettered.
 import type { Message } from '@platformatic/kafka';
 import type { Logger } from '../logging/index.ts';
+import { lazyLogger } from '../logging/index.ts';
 import type { AnyEnvelope } from '../events/index.ts';
 import { decodeEvent, topicName } from '../events/index.ts';
 import { errorCode, isRetryable } from '../errors/index.ts';
@@ -166,8 +167,7 @@ export class KafkaConsumerGroup implements ConsumerGroup {
   async #deliver(message: KafkaMessage, state: DeliveryState, handler: MessageHandler, signal: AbortSignal): Promise<boolean> {
     // A child logger costs more than a no-op handler (bindings serialised and redacted): made
     // only when something is logged.
-    let recordLog: Logger | undefined;
-    const log = (): Logger => (recordLog ??= this.#options.log.child({ topic: state.origin.topic, partition: state.origin.partition, offset: String(state.origin.offset), attempt: state.attempt }));
+    const log = lazyLogger(() => this.#options.log.child({ topic: state.origin.topic, partition: state.origin.partition, offset: String(state.origin.offset), attempt: state.attempt }));
     // A retry waits for its due time here; only its retry partition waits with it.
     if (state.dueAt > Date.now() && !(await sleep(state.dueAt - Date.now(), signal))) return false;
     const started = performance.now();
@@ -177,7 +177,7 @@ export class KafkaConsumerGroup implements ConsumerGroup {
     return true;
   }
 
-  async #process(message: KafkaMessage, state: DeliveryState, handler: MessageHandler, signal: AbortSignal, log: () => Logger): Promise<Outcome> {
+  async #process(message: KafkaMessage, state: DeliveryState, handler: MessageHandler, signal: AbortSignal, log: Logger): Promise<Outcome> {
     let event: AnyEnvelope;
     try {
       event = decodeEvent(message.value);
@@ -185,31 +185,25 @@ export class KafkaConsumerGroup implements ConsumerGroup {
       return this.#deadLetter(message, state, error, 'undecodable', signal, log);
     }
     const { origin, attempt } = state;
-    let eventLog: Logger | undefined;
-    const context: MessageContext = {
-      topic: origin.topic, partition: origin.partition, offset: origin.offset, key: message.key ?? null, attempt, signal,
-      get log() {
-        return (eventLog ??= log().child({ eventId: event.id }));
-      },
-    };
+    const context: MessageContext = { topic: origin.topic, partition: origin.partition, offset: origin.offset, key: message.key ?? null, log: lazyLogger(() => log.child({ eventId: event.id })), attempt, signal };
     const result = await retryTransient(() => handler(event, context), {
       isRetryable,
       signal,
       maxAttempts: this.#policy.inPlaceTries,
       initialDelayMs: this.#policy.inPlaceDelayMs,
       maxDelayMs: this.#policy.inPlaceDelayMs * 4,
-      onRetry: (error, tryNumber, delayMs) => log().warn({ err: error, try: tryNumber, delayMs, eventId: event.id }, 'handler failed, trying again in place'),
+      onRetry: (error, tryNumber, delayMs) => log.warn({ err: error, try: tryNumber, delayMs, eventId: event.id }, 'handler failed, trying again in place'),
     });
     if (result.stopped) return 'abandoned';
     if (result.error === undefined) return attempt > 1 || result.attempts > 1 ? 'retried' : 'ok';
     if (!isRetryable(result.error)) return this.#deadLetter(message, state, result.error, 'permanent', signal, log);
-    const routed = await this.#router.transient(message, state, result.error, signal, log());
+    const routed = await this.#router.transient(message, state, result.error, signal, log);
     if (routed === 'dead-lettered') this.#options.observer?.deadLettered(this.#options.group, this.#logical(origin.topic), errorCode(result.error));
     return routed;
   }
 
-  async #deadLetter(message: KafkaMessage, state: DeliveryState, error: unknown, cause: DeadLetterCause, signal: AbortSignal, log: () => Logger): Promise<Outcome> {
-    const outcome = await this.#router.deadLetter(message, state, error, cause, signal, log());
+  async #deadLetter(message: KafkaMessage, state: DeliveryState, error: unknown, cause: DeadLetterCause, signal: AbortSignal, log: Logger): Promise<Outcome> {
+    const outcome = await this.#router.deadLetter(message, state, error, cause, signal, log);
     if (outcome === 'dead-lettered') this.#options.observer?.deadLettered(this.#options.group, this.#logical(state.origin.topic), errorCode(error));
     return outcome;
   }
