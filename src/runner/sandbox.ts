@@ -3,7 +3,8 @@
 // (counting the pipes). Every limit kills the same way: SIGKILL to the sandbox's pid 1,
 // whose death makes the kernel kill everything else in its pid namespace; the outer bwrap
 // then reaps it and exits. Should our process die instead, --die-with-parent does the same.
-// A final sweep of the namespace proves that nothing is left.
+// A final sweep of the namespace proves that nothing is left; it runs only while we hold the
+// namespace open (pid-namespace.ts), because namespace numbers are reused.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readlink } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AppError } from '../errors/index.ts';
 import { BoundedOutput } from './output.ts';
-import { pidsInNamespace, sampleTree } from './proc-tree.ts';
+import { PinnedNamespace } from './pid-namespace.ts';
+import { sampleTree } from './proc-tree.ts';
 import { READY_FD, sandboxArgv } from './sandbox-args.ts';
 import type { LimitVerdict, RunnerLimits } from './types.ts';
 
@@ -33,7 +35,12 @@ export interface SandboxResult {
   readonly output: BoundedOutput;
 }
 
-interface SandboxStatus { childPid: number | null; pidNamespace: number | null }
+interface SandboxStatus {
+  childPid: number | null;
+  pidNamespace: number | null;
+  /** The namespace held open from the moment bwrap names it; null if pid 1 was already gone. */
+  pin: Promise<PinnedNamespace | null> | null;
+}
 
 function infra(message: string, cause?: unknown): AppError {
   return new AppError('CHECK_INFRA', message, { retryable: true, cause });
@@ -42,13 +49,16 @@ function infra(message: string, cause?: unknown): AppError {
 /** bwrap writes JSON documents to fd 3; the first names the sandbox's pid 1 and pid namespace.
  * It is written before the mounts are set up, so it is no proof of a working sandbox (READY_FD is). */
 function readStatus(stream: Readable): SandboxStatus {
-  const status: SandboxStatus = { childPid: null, pidNamespace: null };
+  const status: SandboxStatus = { childPid: null, pidNamespace: null, pin: null };
   let text = '';
   stream.on('data', (chunk: Buffer) => {
     if (text.length > 65536) return;
     text += chunk.toString('utf8');
     status.childPid ??= Number(/"child-pid":\s*(\d+)/.exec(text)?.[1] ?? NaN) || null;
     status.pidNamespace ??= Number(/"pid-namespace":\s*(\d+)/.exec(text)?.[1] ?? NaN) || null;
+    if (status.pin === null && status.childPid !== null && status.pidNamespace !== null) {
+      status.pin = PinnedNamespace.open(status.childPid, status.pidNamespace);
+    }
   });
   return status;
 }
@@ -79,19 +89,6 @@ async function monitor(pid: number, spec: SandboxSpec, stop: AbortSignal, kill: 
     else if (sample.memoryBytes > spec.memoryBytes) kill('memory-limit');
     await delay(spec.limits.pollIntervalMs, undefined, { signal: stop }).catch(() => undefined);
   }
-}
-
-/** Kills and waits out anything still in the namespace; in practice the kernel already has. */
-async function sweepNamespace(nsInode: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const pids = await pidsInNamespace(nsInode);
-    if (pids.length === 0) return;
-    for (const pid of pids) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-    }
-    await delay(10);
-  }
-  throw infra(`sandbox processes survived in pid namespace ${nsInode}`);
 }
 
 /** One sandbox process and the watchers around it; every limit funnels into kill(). */
@@ -146,6 +143,16 @@ class SandboxRun {
     });
   }
 
+  /** Sweeps the namespace if we hold it. Not held means pid 1 was gone before we could open
+   * it: the kernel had already emptied the namespace, and its number may be someone else's. */
+  async sweep(): Promise<void> {
+    await (await this.status.pin)?.sweep();
+  }
+
+  async releaseNamespace(): Promise<void> {
+    await (await this.status.pin)?.release();
+  }
+
   closed(): Promise<[number | null, NodeJS.Signals | null]> {
     return new Promise((resolve, reject) => {
       this.child.once('error', (error) => reject(infra(`sandbox could not be started: ${error.message}`, error)));
@@ -167,10 +174,11 @@ export async function runInSandbox(spec: SandboxSpec): Promise<SandboxResult> {
     if (!run.ready) {
       throw infra(`sandbox failed to start (exit ${code ?? signal}): ${run.output.text().trim().slice(0, 2000)}`);
     }
-    if (run.status.pidNamespace !== null) await sweepNamespace(run.status.pidNamespace);
+    await run.sweep();
     const exitCode = signal === null && run.killedFor === null ? code : null;
     return { exitCode, signal, killedFor: run.killedFor, durationMs: performance.now() - run.started, output: run.output };
   } finally {
     clearTimeout(timer);
+    await run.releaseNamespace();
   }
 }
