@@ -252,12 +252,16 @@ export async function exam(context: BenchContext, variant: Variant, baseline: Sa
 }
 
 /** Each service's event-loop delay p99 over the whole exam, read from its own /metrics
- * (prom-client's histogram, never scraped before in the run). */
+ * (prom-client's histogram, never scraped before in the run), and its memory at the end. */
 async function reportEventLoopLag(context: BenchContext, section: string, urls: ReadonlyMap<string, string>): Promise<void> {
   for (const [name, url] of urls) {
     const text = await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '');
     const p99 = Number(/^gradeflow_nodejs_eventloop_lag_p99_seconds\s+(\S+)$/m.exec(text)?.[1] ?? Number.NaN);
     const max = Number(/^gradeflow_nodejs_eventloop_lag_max_seconds\s+(\S+)$/m.exec(text)?.[1] ?? Number.NaN);
     context.report.figure(section, `event-loop delay p99 ${name}`, Math.round(p99 * 1000), 'ms', `max ${Math.round(max * 1000)} ms; target p99 <= 50 ms`);
+    // Where the resident memory is at the end: V8's heap (reserved / used) and memory outside
+    // it (Buffers), to tell a heap grown lazily from data held.
+    const mib = (metric: string) => Math.round(Number(new RegExp(`^gradeflow_${metric}\\s+(\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20);
+    context.report.figure(section, `V8 heap at the end ${name}`, mib('nodejs_heap_size_total_bytes'), 'MiB', `${mib('nodejs_heap_size_used_bytes')} MiB used, ${mib('nodejs_external_memory_bytes')} MiB external, RSS ${mib('process_resident_memory_bytes')} MiB`);
   }
 }

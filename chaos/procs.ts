@@ -10,6 +10,7 @@ import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { SERVICE_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { CLI, PROJECT_ROOT } from '../test/support/process.ts';
 import { waitFor } from '../test/support/wait.ts';
 import { killGroup, trackGroup, untrackGroup } from './cleanup.ts';
@@ -38,7 +39,7 @@ class Proc {
 
   constructor(spec: ProcSpec, log: WriteStream) {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...spec.env, PORT: String(spec.port) };
-    this.child = spawn(process.execPath, [CLI, ...spec.args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, CLI, ...spec.args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const pid = this.child.pid;
     if (pid !== undefined) trackGroup(pid);
     const collect = (chunk: Buffer) => {

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { PROJECT_ROOT } from './infra.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
@@ -84,7 +85,8 @@ export function spawnNode(options: SpawnOptions): Running {
 }
 
 export function startGradeflow(name: string, args: readonly string[], env: Record<string, string>, logDir: string, cpuProfDir: string | null): Running {
-  const execArgv = cpuProfDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`];
+  const profile = cpuProfDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`];
+  const execArgv = [...SERVICE_NODE_FLAGS, ...profile];
   return spawnNode({ name, script: CLI, args, env, logDir, execArgv });
 }
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=512
 // The `gradeflow` command. Exit codes: 0 ok, 1 failed while running, 2 bad usage or
 // configuration (the message says what to fix).
 import { parseArgs } from 'node:util';
