@@ -43,11 +43,12 @@ export {
 export type { Grade, GradeTest, GradeWithTests, GradingSubmission, CountingGrade, SubmissionDetail } from './grades.ts';
 export {
   claimNotification,
+  claimNotifications,
   completeNotification,
   releaseNotification,
   listNotifications,
   findNotifyTarget,
   stampNotified,
-  loadGradeForNotice,
+  loadGradeNotice,
 } from './notifications.ts';
-export type { NotificationChannel, NotifyTarget, StoredGrade, StoredTest, NotificationRecord } from './notifications.ts';
+export type { GradeNotice, NotificationChannel, NotifyTarget, StoredGrade, StoredTest, NotificationRecord } from './notifications.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { admitSubmission, createCheck } from './checks.ts';
 import {
-  CLAIMED_DETAIL, claimNotification, completeNotification, findNotifyTarget, listNotifications, loadGradeForNotice,
+  CLAIMED_DETAIL, claimNotification, claimNotifications, completeNotification, findNotifyTarget, listNotifications, loadGradeNotice,
   releaseNotification, stampNotified,
 } from './notifications.ts';
 import { recordSubmission } from './submissions.ts';
@@ -41,6 +41,22 @@ backendTest('a claim older than the lease is taken over once (its sender died); 
   assert.equal(await claimNotification(db, 'grade:2', 'gitlab-comment', 0), 'claimed', 'with a zero lease any claim is stale');
 });
 
+backendTest('several channels claimed in one statement: each gets the answer a claim of its own would give', async ({ db }) => {
+  assert.deepEqual([...await claimNotifications(db, 'grade:3', [])], [], 'no channel, no statement');
+  assert.deepEqual(Object.fromEntries(await claimNotifications(db, 'grade:3', ['gitlab-status', 'gitlab-comment', 'gitlab-status'])), {
+    'gitlab-status': 'claimed', 'gitlab-comment': 'claimed',
+  }, 'a channel named twice is claimed once');
+  await completeNotification(db, 'grade:3', 'gitlab-status', 'success');
+  assert.deepEqual(Object.fromEntries(await claimNotifications(db, 'grade:3', ['gitlab-status', 'gitlab-comment', 'email'])), {
+    email: 'claimed', 'gitlab-status': 'sent', 'gitlab-comment': 'in-progress',
+  });
+  await db.query("UPDATE notifications SET sent_at = now() - interval '3 minutes' WHERE key = 'grade:3'");
+  const takeovers = await Promise.all(Array.from({ length: 4 }, () => claimNotifications(db, 'grade:3', ['gitlab-comment', 'email'])));
+  for (const channel of ['gitlab-comment', 'email'] as const) {
+    assert.equal(takeovers.filter((claims) => claims.get(channel) === 'claimed').length, 1, `${channel}: exactly one takes the stale claim over`);
+  }
+});
+
 backendTest('ten concurrent claims of one key and channel: exactly one wins', async ({ db }) => {
   const results = await Promise.all(Array.from({ length: 10 }, () => claimNotification(db, 'status:x:queued', 'gitlab-status')));
   assert.equal(results.filter((r) => r === 'claimed').length, 1);
@@ -64,7 +80,7 @@ backendTest('the target: project, commit, branch from the decision or else the r
   assert.equal((await findNotifyTarget(db, tag))?.branch, null);
 });
 
-backendTest('a grade with its tests in the grader\'s order; null for an unknown grade', async ({ db }) => {
+backendTest('a grade with its tests in the grader\'s order and its target, in one query; null for an unknown grade', async ({ db }) => {
   const id = await submission(db);
   const check = await createCheck(db, { id: randomUUID(), submissionId: id, attempt: 1, executor: 'local', priority: 'normal', queuedAt: new Date() });
   const gradeId = randomUUID();
@@ -79,7 +95,8 @@ backendTest('a grade with its tests in the grader\'s order; null for an unknown 
      VALUES ($1, 2, 'second', 'failed', 0, 30, 'boom'), ($1, 1, 'first', 'passed', 70, 70, null)`,
     [gradeId],
   );
-  assert.deepEqual(await loadGradeForNotice(db, gradeId), {
+  const notice = await loadGradeNotice(db, gradeId);
+  assert.deepEqual(notice?.grade, {
     id: gradeId, submissionId: id, course: 'algo', assignment: 'hw1', student: 'alice', score: 63, maxScore: 100,
     latePenaltyPercent: 10, passed: 1, total: 2, verdict: 'graded', message: null,
     tests: [
@@ -87,5 +104,15 @@ backendTest('a grade with its tests in the grader\'s order; null for an unknown 
       { name: 'second', status: 'failed', points: 0, maxPoints: 30, message: 'boom' },
     ],
   });
-  assert.equal(await loadGradeForNotice(db, randomUUID()), null);
+  assert.deepEqual(notice?.target, await findNotifyTarget(db, id), 'the same target as findNotifyTarget');
+  assert.equal(notice?.target.branch, 'main');
+  const bare = randomUUID();
+  await db.query(
+    `INSERT INTO grades (id, submission_id, check_id, suite_version, policy_version, course, assignment, student, score, max_score,
+       raw_score, passed, total, verdict, message, graded_at)
+     VALUES ($1, $2, $3, 's2', 'p1', 'algo', 'hw1', 'alice', 0, 100, 0, 0, 0, 'build-failed', 'no report', now())`,
+    [bare, id, check.id],
+  );
+  assert.deepEqual((await loadGradeNotice(db, bare))?.grade.tests, [], 'a grade without tests has an empty list');
+  assert.equal(await loadGradeNotice(db, randomUUID()), null);
 });

@@ -29,17 +29,38 @@ export type ClaimResult = 'claimed' | 'sent' | 'in-progress';
  * it a second time — a duplicate rather than a student never told.
  */
 export async function claimNotification(db: Queryable, key: string, channel: NotificationChannel, leaseMs = CLAIM_LEASE_MS): Promise<ClaimResult> {
-  const { rows } = await db.query<{ key: string }>(
-    `INSERT INTO notifications (key, channel, detail) VALUES ($1, $2, $3)
+  return (await claimNotifications(db, key, [channel], leaseMs)).get(channel) ?? 'in-progress';
+}
+
+/**
+ * claimNotification for several channels of one key in one round trip (the usual case: every
+ * channel is claimed; a second statement asks only about those that were not). Each channel
+ * gets the answer claimNotification would give it.
+ */
+export async function claimNotifications(
+  db: Queryable, key: string, channels: readonly NotificationChannel[], leaseMs = CLAIM_LEASE_MS,
+): Promise<Map<NotificationChannel, ClaimResult>> {
+  // Distinct: one INSERT ... ON CONFLICT DO UPDATE may not touch a row twice.
+  const wanted = [...new Set(channels)];
+  const results = new Map<NotificationChannel, ClaimResult>();
+  if (wanted.length === 0) return results;
+  const { rows } = await db.query<{ channel: NotificationChannel }>(
+    `INSERT INTO notifications (key, channel, detail) SELECT $1, channel, $3 FROM unnest($2::text[]) AS channel
      ON CONFLICT (key, channel) DO UPDATE SET sent_at = now()
        WHERE notifications.detail = $3 AND notifications.sent_at < now() - $4::double precision * interval '1 millisecond'
-     RETURNING key`,
-    [key, channel, CLAIMED_DETAIL, leaseMs],
+     RETURNING channel`,
+    [key, wanted, CLAIMED_DETAIL, leaseMs],
   );
-  if (rows.length === 1) return 'claimed';
-  const held = await db.query<{ detail: string | null }>('SELECT detail FROM notifications WHERE key = $1 AND channel = $2', [key, channel]);
-  // Released between the two statements: the caller's retry claims it.
-  return held.rows[0]?.detail === CLAIMED_DETAIL || held.rows.length === 0 ? 'in-progress' : 'sent';
+  for (const row of rows) results.set(row.channel, 'claimed');
+  const others = wanted.filter((channel) => !results.has(channel));
+  if (others.length === 0) return results;
+  const held = await db.query<{ channel: NotificationChannel; detail: string | null }>(
+    'SELECT channel, detail FROM notifications WHERE key = $1 AND channel = ANY($2::text[])', [key, others],
+  );
+  const details = new Map(held.rows.map((row) => [row.channel, row.detail]));
+  // Released between the two statements (no row): the caller's retry claims it.
+  for (const channel of others) results.set(channel, !details.has(channel) || details.get(channel) === CLAIMED_DETAIL ? 'in-progress' : 'sent');
+  return results;
 }
 
 /** Records what was sent (a merge request note, a dropped status, ...) once the send succeeded. */
@@ -78,7 +99,6 @@ export interface NotifyTarget {
 }
 
 interface TargetRow {
-  id: string;
   project_id: string;
   commit_sha: string;
   branch: string | null;
@@ -87,16 +107,18 @@ interface TargetRow {
   notified_at: Date | null;
 }
 
+const TARGET_COLUMNS = 'project_id, commit_sha, branch, ref, graded_at, notified_at';
+
 export async function findNotifyTarget(db: Queryable, submissionId: string): Promise<NotifyTarget | null> {
-  const { rows } = await db.query<TargetRow>(
-    'SELECT id, project_id, commit_sha, branch, ref, graded_at, notified_at FROM submissions WHERE id = $1',
-    [submissionId],
-  );
+  const { rows } = await db.query<TargetRow>(`SELECT ${TARGET_COLUMNS} FROM submissions WHERE id = $1`, [submissionId]);
   const row = rows[0];
-  if (row === undefined) return null;
+  return row === undefined ? null : notifyTarget(submissionId, row);
+}
+
+function notifyTarget(submissionId: string, row: TargetRow): NotifyTarget {
   const branch = row.branch ?? (row.ref.startsWith('refs/heads/') ? row.ref.slice('refs/heads/'.length) : null);
   return {
-    submissionId: row.id, projectId: Number(row.project_id), commitSha: row.commit_sha, branch,
+    submissionId, projectId: Number(row.project_id), commitSha: row.commit_sha, branch,
     gradedAt: row.graded_at, notifiedAt: row.notified_at,
   };
 }
@@ -134,7 +156,7 @@ export interface StoredGrade {
   readonly tests: readonly StoredTest[];
 }
 
-interface GradeRow {
+interface GradeRow extends TargetRow {
   id: string;
   submission_id: string;
   course: string;
@@ -147,25 +169,39 @@ interface GradeRow {
   total: number;
   verdict: string;
   message: string | null;
+  /** json_agg of the test rows, in position order; null when the grade has none. */
+  tests: { name: string; status: StoredTest['status']; points: number; max_points: number; message: string | null }[] | null;
 }
 
-/** A grade with its tests, or null when there is no such grade. */
-export async function loadGradeForNotice(db: Queryable, gradeId: string): Promise<StoredGrade | null> {
+/** What a grade notification needs: the grade with its tests, and where it goes. */
+export interface GradeNotice {
+  readonly grade: StoredGrade;
+  readonly target: NotifyTarget;
+}
+
+/**
+ * The grade with its tests and its submission's target in one round trip (the tests as one
+ * JSON array), or null when there is no such grade. One query instead of three: the notify
+ * stage runs it for every grade, at the exam peak thousands of times a minute.
+ */
+export async function loadGradeNotice(db: Queryable, gradeId: string): Promise<GradeNotice | null> {
   const { rows } = await db.query<GradeRow>(
-    `SELECT id, submission_id, course, assignment, student, score, max_score, late_penalty_percent, passed, total, verdict, message
-       FROM grades WHERE id = $1`,
+    `SELECT g.id, g.submission_id, g.course, g.assignment, g.student, g.score, g.max_score, g.late_penalty_percent,
+            g.passed, g.total, g.verdict, g.message, s.project_id, s.commit_sha, s.branch, s.ref, s.graded_at, s.notified_at,
+            (SELECT json_agg(json_build_object('name', t.name, 'status', t.status, 'points', t.points,
+                                               'max_points', t.max_points, 'message', t.message) ORDER BY t.position)
+               FROM test_results t WHERE t.grade_id = g.id) AS tests
+       FROM grades g JOIN submissions s ON s.id = g.submission_id
+      WHERE g.id = $1`,
     [gradeId],
   );
   const row = rows[0];
   if (row === undefined) return null;
-  const tests = await db.query<{ name: string; status: StoredTest['status']; points: number; max_points: number; message: string | null }>(
-    'SELECT name, status, points, max_points, message FROM test_results WHERE grade_id = $1 ORDER BY position',
-    [gradeId],
-  );
-  return {
+  const grade: StoredGrade = {
     id: row.id, submissionId: row.submission_id, course: row.course, assignment: row.assignment, student: row.student,
     score: Number(row.score), maxScore: Number(row.max_score), latePenaltyPercent: Number(row.late_penalty_percent),
     passed: Number(row.passed), total: Number(row.total), verdict: row.verdict, message: row.message,
-    tests: tests.rows.map((t) => ({ name: t.name, status: t.status, points: Number(t.points), maxPoints: Number(t.max_points), message: t.message })),
+    tests: (row.tests ?? []).map((t) => ({ name: t.name, status: t.status, points: Number(t.points), maxPoints: Number(t.max_points), message: t.message })),
   };
+  return { grade, target: notifyTarget(row.submission_id, row) };
 }

@@ -16,9 +16,9 @@ import type { Course } from '../courses/index.ts';
 import type { Database } from '../db/index.ts';
 import { queuePosition } from '../db/index.ts';
 import {
-  claimNotification, completeNotification, findNotifyTarget, loadGradeForNotice, releaseNotification, stampNotified,
+  claimNotification, claimNotifications, completeNotification, findNotifyTarget, loadGradeNotice, releaseNotification, stampNotified,
 } from '../db/notifications.ts';
-import type { NotificationChannel, NotifyTarget, StoredGrade } from '../db/notifications.ts';
+import type { ClaimResult, NotificationChannel, NotifyTarget, StoredGrade } from '../db/notifications.ts';
 import { AppError, isRetryable } from '../errors/index.ts';
 import type { AnyEnvelope, Envelope, GradingCompleted } from '../events/index.ts';
 import { unexpectedEvent } from '../events/index.ts';
@@ -86,14 +86,14 @@ async function notifyGrade(deps: Deps, event: GradingCompleted, log: Logger): Pr
     log.info({ gradeId: event.gradeId }, 'grade not notified (notify=false)');
     return;
   }
-  const target = await findNotifyTarget(deps.db, event.submissionId);
-  const stored = await loadGradeForNotice(deps.db, event.gradeId);
+  const notice = await loadGradeNotice(deps.db, event.gradeId);
   // The grade is saved before grading.completed is produced; without it there is nothing
   // true to say. Permanent: the dead-letter topic shows it and it can be re-driven.
-  if (target === null || stored === null) {
-    throw new AppError('NOTIFY_GRADE_MISSING', `grade ${event.gradeId} or submission ${event.submissionId} is not in the database`, { retryable: false });
+  if (notice === null) {
+    throw new AppError('NOTIFY_GRADE_MISSING', `grade ${event.gradeId} of submission ${event.submissionId} is not in the database`, { retryable: false });
   }
-  const grade = gradeSummary(stored, target.commitSha, submissionUrl(deps, event.submissionId), log);
+  const { target } = notice;
+  const grade = gradeSummary(notice.grade, target.commitSha, submissionUrl(deps, event.submissionId), log);
   const deliveries = gradeDeliveries(deps, key, grade, target, log);
   if (deliveries.length === 0) {
     log.warn({ gradeId: event.gradeId, course: event.course }, 'no notification channel (GitLab not configured, course has no e-mail or webhook)');
@@ -187,12 +187,14 @@ function statusDeliveries(
 }
 
 /**
- * Every channel is tried even when one fails, so GitLab being down does not hold up the
- * e-mail; then the failure (the only one, or all of them together) is thrown. Retryable if
- * any part is: the retry skips the channels already claimed.
+ * Every channel is claimed in one statement, then tried even when one fails, so GitLab being
+ * down does not hold up the e-mail; then the failure (the only one, or all of them together)
+ * is thrown. Retryable if any part is: the retry skips the channels already sent.
  */
 async function deliverAll(db: Database, key: string, deliveries: readonly Delivery[], log: Logger): Promise<void> {
-  const results = await Promise.allSettled(deliveries.map((delivery) => deliverOnce(db, key, delivery, log)));
+  if (deliveries.length === 0) return;
+  const claims = await claimNotifications(db, key, deliveries.map((delivery) => delivery.channel));
+  const results = await Promise.allSettled(deliveries.map((delivery) => deliverClaimed(db, key, delivery, claims.get(delivery.channel) ?? 'in-progress', log)));
   const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ channel: deliveries[i]!.channel, error: result.reason as unknown }] : []));
   if (failures.length === 0) return;
   if (failures.length === 1) throw failures[0]!.error;
@@ -204,8 +206,7 @@ async function deliverAll(db: Database, key: string, deliveries: readonly Delive
   });
 }
 
-async function deliverOnce(db: Database, key: string, delivery: Delivery, log: Logger): Promise<void> {
-  const claim = await claimNotification(db, key, delivery.channel);
+async function deliverClaimed(db: Database, key: string, delivery: Delivery, claim: ClaimResult, log: Logger): Promise<void> {
   if (claim === 'sent') {
     log.debug({ key, channel: delivery.channel }, 'already notified on this channel');
     return;
