@@ -107,10 +107,10 @@ interface TargetRow {
   notified_at: Date | null;
 }
 
-const TARGET_COLUMNS = 'project_id, commit_sha, branch, ref, graded_at, notified_at';
-
 export async function findNotifyTarget(db: Queryable, submissionId: string): Promise<NotifyTarget | null> {
-  const { rows } = await db.query<TargetRow>(`SELECT ${TARGET_COLUMNS} FROM submissions WHERE id = $1`, [submissionId]);
+  const { rows } = await db.query<TargetRow>(
+    'SELECT project_id, commit_sha, branch, ref, graded_at, notified_at FROM submissions WHERE id = $1', [submissionId],
+  );
   const row = rows[0];
   return row === undefined ? null : notifyTarget(submissionId, row);
 }
