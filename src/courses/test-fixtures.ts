@@ -1,7 +1,7 @@
 // Shared fixtures for the courses tests (not itself a test file).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../test/support/temp-dir.ts';
 
 // The two forms from the design brief, verbatim apart from indentation.
 export const FULL = `slug: algo-2026
@@ -45,7 +45,7 @@ assignments:
 
 /** A temp course directory holding tests/hw1; `file(name)` is a path inside it. */
 export function courseDir(): { dir: string; file: (name: string) => string; write: (name: string, text: string) => string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-courses-'));
+  const dir = tempDir('gradeflow-courses-');
   mkdirSync(join(dir, 'tests', 'hw1'), { recursive: true });
   const file = (name: string) => join(dir, name);
   const write = (name: string, text: string) => {

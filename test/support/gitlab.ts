@@ -1,9 +1,9 @@
 // GitLab's documented webhook payloads from ../shared/fixtures/gitlab, re-pointed at a test
 // course's projects, and a way to post them as GitLab does.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp-dir.ts';
 
 const FIXTURES = new URL('../../../shared/fixtures/gitlab/', import.meta.url);
 
@@ -51,7 +51,7 @@ export interface TestCourse {
 
 /** A courses directory with one course `algo-test` whose projects are algo-test/{assignment}/{student}. */
 export function writeTestCourse(secret = 'course-secret-0123456789abcdef'): TestCourse {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-courses-'));
+  const dir = tempDir('gradeflow-courses-');
   writeFileSync(
     join(dir, 'algo-test.yaml'),
     [

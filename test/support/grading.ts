@@ -2,9 +2,9 @@
 // a `sort` function: what the grading tests push through the whole system.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp-dir.ts';
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Student', GIT_AUTHOR_EMAIL: 's@example.org', GIT_COMMITTER_NAME: 'Student', GIT_COMMITTER_EMAIL: 's@example.org' };
 
@@ -20,7 +20,7 @@ export interface StudentRepo {
 }
 
 export function studentRepo(): StudentRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-student-'));
+  const dir = tempDir('gradeflow-student-');
   git(dir, 'init', '-q', '-b', 'main');
   return {
     dir,
@@ -66,7 +66,7 @@ export interface AssignmentSpec {
  * hidden tests above with weights: empty 10, "sorts *" 30 each, duplicates 1 (default) = 71.
  */
 export function writeGradingCourse(secret: string, assignments: readonly AssignmentSpec[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-grading-course-'));
+  const dir = tempDir('gradeflow-grading-course-');
   mkdirSync(join(dir, 'tests', 'sort'), { recursive: true });
   writeFileSync(join(dir, 'tests', 'sort', 'sort.test.mjs'), HIDDEN_TESTS);
   const lines = ['slug: algo-e2e', 'title: Algorithms (grading e2e)', 'gitlab:', '  projectPath: "algo-e2e/{assignment}/{student}"', `  webhookSecret: "${secret}"`, 'assignments:'];
