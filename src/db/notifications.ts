@@ -59,7 +59,10 @@ export async function claimNotifications(
   );
   const details = new Map(held.rows.map((row) => [row.channel, row.detail]));
   // Released between the two statements (no row): the caller's retry claims it.
-  for (const channel of others) results.set(channel, !details.has(channel) || details.get(channel) === CLAIMED_DETAIL ? 'in-progress' : 'sent');
+  for (const channel of others) {
+    const detail = details.get(channel);
+    results.set(channel, detail === undefined || detail === CLAIMED_DETAIL ? 'in-progress' : 'sent');
+  }
   return results;
 }
 
