@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../errors/index.ts';
@@ -48,6 +48,22 @@ test('fetches exactly the requested commit, not the branch tip', async () => {
   await fetchCommit(dir, first.url, first.sha, OPTIONS);
   assert.equal(await readFile(path.join(dir, 'a.txt'), 'utf8'), 'first');
   assert.equal(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim(), first.sha);
+});
+
+test('the checkout is a working repository without git init\'s templates or a maintenance run', async () => {
+  const { url, sha } = await fx.commit({ 'a.txt': 'one' });
+  const dir = await emptyDir();
+  await fetchCommit(dir, url, sha, OPTIONS);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).trim();
+  // A student's check may read its own history: the repository must be whole.
+  assert.equal(git('log', '-1', '--format=%H'), sha);
+  assert.equal(git('status', '--porcelain'), '');
+  assert.equal(git('fsck', '--no-progress'), '');
+  // Every file here is copied to the sandbox uid and deleted again, once per check.
+  const entries = await readdir(path.join(dir, '.git'));
+  for (const template of ['hooks', 'description', 'info']) assert.ok(!entries.includes(template), `.git/${template}`);
+  assert.equal(git('config', 'maintenance.auto'), 'false');
+  assert.ok(!entries.includes('logs'), 'no reflogs');
 });
 
 test('falls back to a full fetch when the server refuses a bare sha (protocol v0)', async () => {

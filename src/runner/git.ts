@@ -1,6 +1,6 @@
 // Fetches exactly one commit into an empty directory. The token reaches git only through
 // its environment (GIT_CONFIG_* -> http.extraHeader), never argv, files or remote URLs.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppError } from '../errors/index.ts';
@@ -41,6 +41,25 @@ function gitEnv(home: string, token: string | null | undefined): NodeJS.ProcessE
   return env;
 }
 
+// What `git init` would write, less its templates (sample hooks, description, info/exclude:
+// files to copy, hand to the sandbox uid and delete for every check) and less a process:
+// a HEAD naming an unborn branch, objects/ and refs/ are what git recognises as a repository
+// (gitrepository-layout(5)). Reflogs are off: nobody reads them in a one-check clone; and
+// so is maintenance, which a fetch otherwise starts as one more process (`git maintenance
+// run --auto`) for a repository that is deleted minutes later.
+const GIT_CONFIG = [
+  '[core]', '\trepositoryformatversion = 0', '\tfilemode = true', '\tbare = false', '\tlogallrefupdates = false',
+  '[maintenance]', '\tauto = false', '[gc]', '\tauto = 0', '',
+].join('\n');
+
+async function initRepository(dir: string): Promise<void> {
+  const gitDir = path.join(dir, '.git');
+  await mkdir(path.join(gitDir, 'objects'), { recursive: true });
+  await mkdir(path.join(gitDir, 'refs'));
+  await writeFile(path.join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+  await writeFile(path.join(gitDir, 'config'), GIT_CONFIG);
+}
+
 export async function fetchCommit(dir: string, url: string, sha: string, options: FetchCommitOptions): Promise<void> {
   const secrets = secretForms(options.token);
   if (!SHA.test(sha)) {
@@ -60,7 +79,9 @@ export async function fetchCommit(dir: string, url: string, sha: string, options
     throw infra(`git ${args[0]} ${why}: ${result.output.trim().slice(-2000)}`, secrets, { gitCommand: args[0], timedOut: result.timedOut });
   };
   try {
-    await git(['init', '--quiet', '.']);
+    await initRepository(dir).catch((error: unknown) => {
+      throw infra(`the repository could not be created: ${(error as Error).message}`, secrets);
+    });
     await git(['fetch', '--quiet', '--no-tags', '--depth', '1', '--', url, sha]).catch(async (error: AppError) => {
       if (error.details.timedOut === true) throw error;
       // Servers with protocol v0 and no allow*SHA1InWant refuse a bare sha: fetch every

@@ -43,11 +43,11 @@ async function storeArtifacts(
   store: ArtifactStore, job: CheckJob, log: string, reports: readonly string[],
 ): Promise<Stored> {
   return infraStep('storing artifacts', async () => {
-    const logUri = await store.put(`${job.submissionId}/log.txt`, log);
-    const reportUris: string[] = [];
-    for (const [i, text] of reports.entries()) {
-      reportUris.push(await store.put(`${job.submissionId}/report-${i + 1}.xml`, text));
-    }
+    // Written side by side: each put waits for its own fsync.
+    const [logUri, reportUris] = await Promise.all([
+      store.put(`${job.submissionId}/log.txt`, log),
+      Promise.all(reports.map((text, i) => store.put(`${job.submissionId}/report-${i + 1}.xml`, text))),
+    ]);
     return { logUri, reportUris };
   }, true);
 }

@@ -42,13 +42,14 @@ export async function overlayTests(testsDir: string, dir: string): Promise<void>
   }
 }
 
-/** chown -R without following symlinks, so that the sandbox uid may write its workspace. */
+/** chown -R without following symlinks, so that the sandbox uid may write its workspace.
+ * A directory's files are changed all at once (a check waits for this, one thread-pool round
+ * trip each); its subdirectories one after another, so a deep tree holds one directory open. */
 export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   await lchown(dir, uid, gid);
   const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(entries.filter((e) => !e.isDirectory()).map((e) => lchown(path.join(dir, e.name), uid, gid)));
   for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(full, uid, gid);
-    else await lchown(full, uid, gid);
+    if (entry.isDirectory()) await chownTree(path.join(dir, entry.name), uid, gid);
   }
 }
