@@ -50,6 +50,7 @@ export const GROUPS = {
     handler: (context) =>
       checkRunnerHandler({
         ...context,
+        inProgress: new PrioritySlots(2 * context.config.runner.concurrency),
         slots: new PrioritySlots(context.config.runner.concurrency),
         workRoot: context.config.runner.workDir,
         gitToken: context.config.gitlab.token,

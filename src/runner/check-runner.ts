@@ -1,5 +1,8 @@
 // check-runners: takes check jobs from the three priority topics, runs each in the sandbox
 // when a slot is free (exam first), and reports where the results are on pipeline.results.
+// A slot is held only while the sandbox runs: the next checks' git fetches, database writes and
+// events go on meanwhile (up to twice as many checks in progress as slots, also exam first), so
+// that the slots, which are the machine's cores, do not wait on GitLab, Kafka or PostgreSQL.
 // A job whose check already finished is a redelivery and does nothing; a job whose submission
 // was overtaken by a newer push (counts: last / lastBeforeDeadline) is skipped as superseded.
 import type { Assignment, Course, LocalCheck } from '../courses/index.ts';
@@ -14,17 +17,21 @@ import { supersedes } from '../pipeline/admission.ts';
 import type { ArtifactStore } from '../storage/index.ts';
 import type { PrioritySlots } from './priority-slots.ts';
 import { runWithInfraRetries } from './infra-retry.ts';
+import type { SandboxLease } from './types.ts';
 
 export interface CheckRunnerDeps {
   readonly db: Database;
   readonly publisher: EventPublisher;
   readonly courses: ReadonlyMap<string, Course>;
   readonly artifacts: ArtifactStore;
+  /** Checks in progress (work dirs on disk, git fetches, reports): each job waits for one. */
+  readonly inProgress: PrioritySlots;
+  /** Sandboxes running, the machine's capacity: a check holds one only while its sandbox runs. */
   readonly slots: PrioritySlots;
   readonly workRoot: string;
   /** GITLAB_TOKEN, to clone over HTTP(S); never logged. */
   readonly gitToken: string | null;
-  /** First sandbox uid; slot i runs as uidBase + i so concurrent checks do not share limits. */
+  /** First sandbox uid; sandbox slot i runs as uidBase + i so concurrent checks do not share limits. */
   readonly uidBase?: number;
 }
 
@@ -37,12 +44,12 @@ export function checkRunnerHandler(deps: CheckRunnerDeps) {
     if (check === null) throw new AppError('UNKNOWN_CHECK', `check ${event.payload.checkId} does not exist`, { retryable: false });
     if (check.status !== 'queued' && check.status !== 'running') return;
     const assignment = localAssignment(deps.courses, event);
-    const slot = await deps.slots.acquire(event.payload.priority);
+    const permit = await deps.inProgress.acquire(event.payload.priority);
     try {
       if (await isSuperseded(deps, event, assignment)) return skipSuperseded(deps, event);
-      await runAndReport(deps, event, assignment.check, slot.index, context.log);
+      await runAndReport(deps, event, assignment.check, context.log);
     } finally {
-      slot.release();
+      permit.release();
     }
   };
 }
@@ -79,7 +86,16 @@ function statusBase(job: Job) {
   return { submissionId, course, assignment, student, commitSha, projectId };
 }
 
-async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, slot: number, log: Logger): Promise<void> {
+/** A sandbox slot, exam first, as the uid of its index. */
+function sandboxLeases(deps: CheckRunnerDeps, job: Job): () => Promise<SandboxLease> {
+  return async () => {
+    const slot = await deps.slots.acquire(job.payload.priority);
+    const uid = (deps.uidBase ?? 60_000) + slot.index;
+    return { uid, gid: uid, release: () => slot.release() };
+  };
+}
+
+async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, log: Logger): Promise<void> {
   const startedAt = new Date();
   await markCheck(deps.db, job.payload.checkId, { status: 'running', at: startedAt });
   await markSubmission(deps.db, job.payload.submissionId, 'running', startedAt);
@@ -88,10 +104,9 @@ async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, 
     key: job.key,
     payload: { ...statusBase(job), state: 'running', reason: null, code: null, priority: job.payload.priority },
   });
-  const uid = (deps.uidBase ?? 60_000) + slot;
   const outcome = await runWithInfraRetries(
     { submissionId: job.payload.submissionId, repoUrl: job.payload.repoUrl, commitSha: job.payload.commitSha, check, gitToken: deps.gitToken },
-    { workRoot: deps.workRoot, store: deps.artifacts, limits: { sandboxUid: uid, sandboxGid: uid } },
+    { workRoot: deps.workRoot, store: deps.artifacts, acquireSandbox: sandboxLeases(deps, job) },
     log,
   );
   const finishedAt = new Date();

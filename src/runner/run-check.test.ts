@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { chmod, readdir } from 'node:fs/promises';
 import type { AppError } from '../errors/index.ts';
 import { parseJUnitXml } from '../grading/junit/index.ts';
-import { createFixture, GOOD_SORT, SORT_TESTS, survivors } from './test-support.ts';
+import { createFixture, GOOD_SORT, JUNIT_COMMAND, SORT_TESTS, survivors } from './test-support.ts';
 import type { Fixture } from './test-support.ts';
 
 const UID = 61001;
@@ -33,6 +33,27 @@ test('a correct solution completes with a report in which every test passed', as
   assert.equal((await fx.store.get(outcome.reportUris[0] ?? '')).toString(), outcome.reports[0]);
   assert.match((await fx.store.get(outcome.logUri ?? '')).toString(), /verdict=completed exit=0/);
   assert.deepEqual(await readdir(fx.workRoot), [], 'the work dir is removed');
+});
+
+test('the sandbox is leased only around the run: after the checkout, back before the artifacts are stored', async () => {
+  const LEASED = 61002;
+  const { sha } = await fx.commit({ 'src/sort.js': GOOD_SORT });
+  const steps: string[] = [];
+  const acquireSandbox = async () => {
+    steps.push('acquire');
+    return { uid: LEASED, gid: LEASED, release: () => steps.push('release') };
+  };
+  const store = { put: async (key: string, data: Buffer | string) => { steps.push(`put ${key.split('/')[1]}`); return fx.store.put(key, data); }, get: (uri: string) => fx.store.get(uri) };
+  const outcome = await fx.run(sha, { command: `id -u; ${JUNIT_COMMAND}` }, { deps: { acquireSandbox, store } });
+  assert.equal(outcome.verdict, 'completed', outcome.message);
+  assert.match((await fx.store.get(outcome.logUri ?? '')).toString(), new RegExp(`^${LEASED}$`, 'm'), 'runs as the leased uid');
+  assert.deepEqual(steps.slice(0, 2), ['acquire', 'release']);
+  assert.deepEqual(steps.slice(2).sort(), ['put log.txt', 'put report-1.xml']);
+  assert.deepEqual(await survivors(LEASED), []);
+  // A commit that cannot be fetched never takes a slot from the checks that can run.
+  steps.length = 0;
+  await assert.rejects(fx.run('e'.repeat(40), {}, { deps: { acquireSandbox } }), { code: 'CHECK_INFRA' });
+  assert.deepEqual(steps, []);
 });
 
 test('a partly correct solution completes, exit code 1, with some failures', async () => {

@@ -34,7 +34,22 @@ function validateJob(job: CheckJob): void {
 async function prepare(job: CheckJob, workDir: string, limits: RunnerLimits): Promise<void> {
   await fetchCommit(workDir, job.repoUrl, job.commitSha, { token: job.gitToken ?? null, timeoutMs: limits.gitTimeoutMs });
   await infraStep('laying the hidden tests', () => overlayTests(job.check.tests, workDir));
-  await infraStep('handing the work dir to the sandbox uid', () => chownTree(workDir, limits.sandboxUid, limits.sandboxGid));
+}
+
+/** Runs the check as the leased uid. Once the sandbox has ended (and its namespace is swept),
+ * nothing runs as that uid and the work dir is bound into no other sandbox, so the lease can go
+ * back before the reports are read. */
+async function runLeased(job: CheckJob, workDir: string, limits: RunnerLimits, deps: RunnerDeps): Promise<SandboxResult> {
+  const lease = await (deps.acquireSandbox?.() ?? { uid: limits.sandboxUid, gid: limits.sandboxGid, release: () => {} });
+  try {
+    await infraStep('handing the work dir to the sandbox uid', () => chownTree(workDir, lease.uid, lease.gid));
+    return await runInSandbox({
+      workDir, command: job.check.command, limits: { ...limits, sandboxUid: lease.uid, sandboxGid: lease.gid },
+      timeoutMs: job.check.timeoutSeconds * 1000, memoryBytes: job.check.memoryMb * 1024 * 1024,
+    });
+  } finally {
+    lease.release();
+  }
 }
 
 interface Stored { logUri: string; reportUris: string[] }
@@ -69,10 +84,7 @@ export async function runCheck(job: CheckJob, deps: RunnerDeps): Promise<CheckOu
   const workDir = await infraStep('creating the work dir', () => createWorkDir(deps.workRoot));
   try {
     await prepare(job, workDir, limits);
-    const run = await runInSandbox({
-      workDir, command: job.check.command, limits,
-      timeoutMs: job.check.timeoutSeconds * 1000, memoryBytes: job.check.memoryMb * 1024 * 1024,
-    });
+    const run = await runLeased(job, workDir, limits, deps);
     const { verdict, message, reports } = await judge(job, workDir, run, limits);
     const log = redact(run.output.text() + logTrailer(verdict, run), secrets);
     const stored = await storeArtifacts(deps.store, job, log, reports);

@@ -9,7 +9,7 @@ import type { LocalCheck } from '../courses/index.ts';
 import { FsArtifactStore } from '../storage/index.ts';
 import { pidsOfUid } from './proc-tree.ts';
 import { runCheck } from './run-check.ts';
-import type { CheckOutcome, RunnerLimits } from './types.ts';
+import type { CheckOutcome, RunnerDeps, RunnerLimits } from './types.ts';
 
 export const JUNIT_COMMAND = 'node --test --test-reporter=junit --test-reporter-destination=report.xml';
 
@@ -38,7 +38,7 @@ export interface Fixture {
   /** Commits exactly these files (the previous tree is replaced); returns the file:// URL and sha. */
   commit(files: Readonly<Record<string, string>>): Promise<{ url: string; sha: string }>;
   hiddenTests(files: Readonly<Record<string, string>>): Promise<string>;
-  run(sha: string, check: Partial<LocalCheck>, extra?: { token?: string; url?: string }): Promise<CheckOutcome>;
+  run(sha: string, check: Partial<LocalCheck>, extra?: { token?: string; url?: string; deps?: Partial<RunnerDeps> }): Promise<CheckOutcome>;
   cleanup(): Promise<void>;
 }
 
@@ -78,7 +78,7 @@ export async function createFixture(limits: Partial<RunnerLimits>): Promise<Fixt
       };
       return runCheck(
         { submissionId: 'algo:hw1:alice', repoUrl: extra.url ?? pathToFileURL(repo).href, commitSha: sha, check: full, gitToken: extra.token ?? null },
-        { workRoot, store, limits },
+        { workRoot, store, limits, ...extra.deps },
       );
     },
     cleanup: () => rm(root, { recursive: true, force: true }),

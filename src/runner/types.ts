@@ -66,11 +66,22 @@ export const DEFAULT_RUNNER_LIMITS: RunnerLimits = {
   messageTailBytes: 2048,
 };
 
+/** The right to run one sandbox as uid/gid (the machine's capacity), until release(). */
+export interface SandboxLease {
+  readonly uid: number;
+  readonly gid: number;
+  release(): void;
+}
+
 export interface RunnerDeps {
   /** Parent of the per-run work directories; must be traversable by the sandbox uid. */
   readonly workRoot: string;
   readonly store: ArtifactStore;
   readonly limits?: Partial<RunnerLimits>;
+  /** Asked for once the commit is checked out and given back as soon as the sandbox has ended,
+   * so that one check's git fetch and artifacts overlap another's run. Without it every run
+   * uses limits.sandboxUid/sandboxGid at once. */
+  readonly acquireSandbox?: () => Promise<SandboxLease>;
 }
 
 export interface CheckOutcome {
