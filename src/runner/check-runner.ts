@@ -8,7 +8,7 @@
 import type { Assignment, Course, LocalCheck } from '../courses/index.ts';
 import type { Database } from '../db/index.ts';
 import { findCheck, markCheck, markSubmission, newerAdmittedSubmission } from '../db/index.ts';
-import { AppError } from '../errors/index.ts';
+import { AppError, errorCode } from '../errors/index.ts';
 import type { AnyEnvelope, Envelope, EventPublisher } from '../events/index.ts';
 import { EVENTS, stableId, unexpectedEvent } from '../events/index.ts';
 import type { MessageContext } from '../kafka/index.ts';
@@ -47,7 +47,7 @@ export function checkRunnerHandler(deps: CheckRunnerDeps) {
     const permit = await deps.inProgress.acquire(event.payload.priority);
     try {
       if (await isSuperseded(deps, event, assignment)) return skipSuperseded(deps, event);
-      await runAndReport(deps, event, assignment.check, context.log);
+      await runAndReport(deps, event, assignment, context.log);
     } finally {
       permit.release();
     }
@@ -86,29 +86,60 @@ function statusBase(job: Job) {
   return { submissionId, course, assignment, student, commitSha, projectId };
 }
 
-/** A sandbox slot, exam first, as the uid of its index. */
-function sandboxLeases(deps: CheckRunnerDeps, job: Job): () => Promise<SandboxLease> {
-  return async () => {
-    const slot = await deps.slots.acquire(job.payload.priority);
-    const uid = (deps.uidBase ?? 60_000) + slot.index;
-    return { uid, gid: uid, release: () => slot.release() };
-  };
-}
-
-async function runAndReport(deps: CheckRunnerDeps, job: Job, check: LocalCheck, log: Logger): Promise<void> {
-  const startedAt = new Date();
-  await markCheck(deps.db, job.payload.checkId, { status: 'running', at: startedAt });
-  await markSubmission(deps.db, job.payload.submissionId, 'running', startedAt);
+async function markRunning(deps: CheckRunnerDeps, job: Job, at: Date): Promise<void> {
+  await markCheck(deps.db, job.payload.checkId, { status: 'running', at });
+  await markSubmission(deps.db, job.payload.submissionId, 'running', at);
   await deps.publisher.publish(EVENTS.pipelineStatus, {
     id: stableId('pipeline.status', job.payload.checkId, 'running'),
     key: job.key,
     payload: { ...statusBase(job), state: 'running', reason: null, code: null, priority: job.payload.priority },
   });
-  const outcome = await runWithInfraRetries(
-    { submissionId: job.payload.submissionId, repoUrl: job.payload.repoUrl, commitSha: job.payload.commitSha, check, gitToken: deps.gitToken },
-    { workRoot: deps.workRoot, store: deps.artifacts, acquireSandbox: sandboxLeases(deps, job) },
-    log,
-  );
+}
+
+const SUPERSEDED = 'CHECK_SUPERSEDED';
+
+/**
+ * A sandbox slot, exam first, as the uid of its index. A check may have waited for it behind
+ * others, so whether a newer push replaced it is asked again here; the check is marked running
+ * (once, whatever the infrastructure retries) only when it really starts.
+ */
+function sandboxLeases(deps: CheckRunnerDeps, job: Job, assignment: Assignment, started: { at: Date | null }): () => Promise<SandboxLease> {
+  return async () => {
+    const slot = await deps.slots.acquire(job.payload.priority);
+    try {
+      if (started.at === null && (await isSuperseded(deps, job, assignment))) {
+        throw new AppError(SUPERSEDED, 'a newer push was submitted', { retryable: false });
+      }
+      if (started.at === null) {
+        const at = new Date();
+        await markRunning(deps, job, at);
+        started.at = at;
+      }
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+    const uid = (deps.uidBase ?? 60_000) + slot.index;
+    return { uid, gid: uid, release: () => slot.release() };
+  };
+}
+
+async function runAndReport(deps: CheckRunnerDeps, job: Job, assignment: Assignment & { check: LocalCheck }, log: Logger): Promise<void> {
+  const started: { at: Date | null } = { at: null };
+  let outcome;
+  try {
+    outcome = await runWithInfraRetries(
+      { submissionId: job.payload.submissionId, repoUrl: job.payload.repoUrl, commitSha: job.payload.commitSha, check: assignment.check, gitToken: deps.gitToken },
+      { workRoot: deps.workRoot, store: deps.artifacts, acquireSandbox: sandboxLeases(deps, job, assignment, started) },
+      log,
+    );
+  } catch (error) {
+    if (errorCode(error) === SUPERSEDED) return skipSuperseded(deps, job);
+    throw error;
+  }
+  // A check that never reached a sandbox (its commit could not be fetched) was never running.
+  const startedAt = started.at ?? new Date();
+  if (started.at === null) await markRunning(deps, job, startedAt);
   const finishedAt = new Date();
   // Published before the check is marked finished: if Kafka cannot take the result, the job is
   // retried, finds the check still running and runs it again, rather than finding it finished

@@ -4,7 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { errorCode, isRetryable } from '../errors/index.ts';
 import type { Logger } from '../logging/index.ts';
-import { runCheck } from './run-check.ts';
+import { LeaseRefused, runCheck } from './run-check.ts';
 import type { CheckJob, CheckOutcome, RunnerDeps } from './types.ts';
 
 export interface InfraRetryOptions {
@@ -20,6 +20,8 @@ export async function runWithInfraRetries(job: CheckJob, deps: RunnerDeps, log: 
     try {
       return await runCheck(job, deps);
     } catch (error) {
+      // The caller's own refusal (superseded, its database away): the caller deals with it.
+      if (error instanceof LeaseRefused) throw error.cause;
       lastError = error;
       if (!isRetryable(error)) break;
       log.warn({ err: error, attempt, durationMs: Date.now() - started }, 'check infrastructure failed; retrying');

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chmod, readdir } from 'node:fs/promises';
-import type { AppError } from '../errors/index.ts';
+import { AppError } from '../errors/index.ts';
+import { createLogger } from '../logging/logger.ts';
+import { runWithInfraRetries } from './infra-retry.ts';
 import { parseJUnitXml } from '../grading/junit/index.ts';
 import { createFixture, GOOD_SORT, JUNIT_COMMAND, SORT_TESTS, survivors } from './test-support.ts';
 import type { Fixture } from './test-support.ts';
@@ -54,6 +56,18 @@ test('the sandbox is leased only around the run: after the checkout, back before
   steps.length = 0;
   await assert.rejects(fx.run('e'.repeat(40), {}, { deps: { acquireSandbox } }), { code: 'CHECK_INFRA' });
   assert.deepEqual(steps, []);
+});
+
+test('a refused lease is the caller\'s error: neither a verdict nor an infrastructure retry', async () => {
+  const { url, sha } = await fx.commit({ 'src/sort.js': GOOD_SORT });
+  const refusal = new AppError('CHECK_SUPERSEDED', 'a newer push', { retryable: false });
+  let asked = 0;
+  const acquireSandbox = async () => { asked += 1; throw refusal; };
+  const job = { submissionId: 'algo:hw1:bob', repoUrl: url, commitSha: sha, check: { executor: 'local' as const, tests: await fx.hiddenTests({ 'sort.test.mjs': SORT_TESTS }), command: 'true', report: 'report.xml', timeoutSeconds: 30, memoryMb: 256 } };
+  const log = createLogger('silent');
+  await assert.rejects(runWithInfraRetries(job, { workRoot: fx.workRoot, store: fx.store, acquireSandbox }, log, { delayMs: 1 }), (error) => error === refusal);
+  assert.equal(asked, 1, 'not retried');
+  assert.deepEqual(await readdir(fx.workRoot), [], 'the checkout is removed');
 });
 
 test('a partly correct solution completes, exit code 1, with some failures', async () => {

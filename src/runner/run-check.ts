@@ -36,11 +36,21 @@ async function prepare(job: CheckJob, workDir: string, limits: RunnerLimits): Pr
   await infraStep('laying the hidden tests', () => overlayTests(job.check.tests, workDir));
 }
 
+/** The lease's owner said no (or failed): its error is its own business, never a verdict or an
+ * infrastructure retry, so runWithInfraRetries hands `cause` back unchanged. */
+export class LeaseRefused extends Error {
+  constructor(cause: unknown) {
+    super('the sandbox lease was refused', { cause });
+  }
+}
+
 /** Runs the check as the leased uid. Once the sandbox has ended (and its namespace is swept),
  * nothing runs as that uid and the work dir is bound into no other sandbox, so the lease can go
  * back before the reports are read. */
 async function runLeased(job: CheckJob, workDir: string, limits: RunnerLimits, deps: RunnerDeps): Promise<SandboxResult> {
-  const lease = await (deps.acquireSandbox?.() ?? { uid: limits.sandboxUid, gid: limits.sandboxGid, release: () => {} });
+  const lease = deps.acquireSandbox === undefined
+    ? { uid: limits.sandboxUid, gid: limits.sandboxGid, release: () => {} }
+    : await deps.acquireSandbox().catch((error: unknown) => { throw new LeaseRefused(error); });
   try {
     await infraStep('handing the work dir to the sandbox uid', () => chownTree(workDir, lease.uid, lease.gid));
     return await runInSandbox({
