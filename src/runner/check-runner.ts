@@ -137,7 +137,8 @@ async function runAndReport(deps: CheckRunnerDeps, job: Job, assignment: Assignm
     if (errorCode(error) === SUPERSEDED) return skipSuperseded(deps, job);
     throw error;
   }
-  // A check that never reached a sandbox (its commit could not be fetched) was never running.
+  // A check that never reached a sandbox (its commit could not be fetched) is marked running
+  // now, so that its system-error result follows a running status like every other result.
   const startedAt = started.at ?? new Date();
   if (started.at === null) await markRunning(deps, job, startedAt);
   const finishedAt = new Date();
