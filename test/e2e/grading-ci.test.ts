@@ -3,8 +3,7 @@
 // grade is computed and the student is told on the commit.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { findFreePorts } from '../../src/kafka/local/ports.ts';
@@ -17,11 +16,12 @@ import type { TestDatabase } from '../support/postgres.ts';
 import { startGradeflow } from '../support/process.ts';
 import type { RunningProcess } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const SECRET = 'ci-course-secret-0123456789';
 
 function writeCiCourse(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-ci-course-'));
+  const dir = tempDir('gradeflow-ci-course-');
   writeFileSync(join(dir, 'ci.yaml'), [
     'slug: ci-course', 'title: CI course', 'gitlab:', '  projectPath: "ci-course/{assignment}/{student}"', `  webhookSecret: "${SECRET}"`,
     'assignments:', '  - slug: lab', '    title: Lab', `    deadline: ${new Date(Date.now() + 86_400_000).toISOString().replace('Z', '+00:00')}`,
@@ -60,7 +60,7 @@ describe('grading end to end with the gitlab-ci executor', { timeout: 300_000 },
     url = `http://127.0.0.1:${port}`;
     app = startGradeflow(['start'], {
       KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: `${uniqueName('ci')}.`, KAFKA_REPLICATION_FACTOR: '1',
-      DATABASE_URL: db.url, PORT: String(port), GRADEFLOW_COURSES_DIR: writeCiCourse(), GRADEFLOW_DATA_DIR: mkdtempSync(join(tmpdir(), 'gradeflow-ci-data-')),
+      DATABASE_URL: db.url, PORT: String(port), GRADEFLOW_COURSES_DIR: writeCiCourse(), GRADEFLOW_DATA_DIR: tempDir('gradeflow-ci-data-'),
       GITLAB_URL: gitlab.url, GITLAB_TOKEN: gitlab.token, LOG_LEVEL: 'warn',
     });
     await app.waitForOutput('Press Ctrl-C to stop.');

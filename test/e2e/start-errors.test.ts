@@ -1,11 +1,11 @@
 // Wrong configuration stops `gradeflow` at start with exit code 2 and a message naming what to fix.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runGradeflow } from '../support/process.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 test('invalid environment: every problem named, exit code 2', async () => {
   const { code, output } = await runGradeflow(['start'], { PORT: 'http', KAFKA_COMPRESSION: 'rar', DATABASE_URL: 'mysql://u:topsecret@h/db' });
@@ -17,7 +17,7 @@ test('invalid environment: every problem named, exit code 2', async () => {
 });
 
 test('a broken course file: file:line:column of each problem, exit code 2', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-bad-course-'));
+  const dir = tempDir('gradeflow-bad-course-');
   writeFileSync(join(dir, 'bad.yaml'), ['slug: bad-course', 'title: Bad', 'assignments:', '  - slug: hw1', '    title: One', '    deadline: tomorrow', '    colour: blue', ''].join('\n'));
   const { code, output } = await runGradeflow(['start'], { GRADEFLOW_COURSES_DIR: dir, KAFKA_BROKERS: '127.0.0.1:9' });
   assert.equal(code, 2, output);
@@ -30,7 +30,7 @@ test('the embedded broker port already taken: a clear error, exit code 1', async
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.after(() => blocker.close());
   const port = (blocker.address() as { port: number }).port;
-  const dataDir = mkdtempSync(join(tmpdir(), 'gradeflow-port-'));
+  const dataDir = tempDir('gradeflow-port-');
   const { code, output } = await runGradeflow(['start'], { KAFKA_EMBEDDED_PORT: String(port), GRADEFLOW_DATA_DIR: dataDir, PORT: '0' }, 120_000);
   assert.equal(code, 1, output);
   assert.match(output, new RegExp(`port ${port}.*KAFKA_BROKERS`, 's'));

@@ -7,8 +7,7 @@
 // in every form it could leak in (text, URL-encoded, base64, the byte list of a logged Buffer).
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
@@ -26,6 +25,7 @@ import { sendRaw } from '../support/raw-http.ts';
 import { leakedSecrets } from '../support/secret-forms.ts';
 import { readAllBytes } from '../support/topic-offsets.ts';
 import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const hex = () => randomBytes(12).toString('hex');
 const SECRETS = {
@@ -60,7 +60,7 @@ async function databaseWithPassword(db: TestDatabase, role: string): Promise<str
 }
 
 function writeCourse(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gradeflow-secrets-course-'));
+  const dir = tempDir('gradeflow-secrets-course-');
   writeFileSync(join(dir, 'sec.yaml'), [
     'slug: sec', 'title: Secrets', 'gitlab:', '  projectPath: "sec/{assignment}/{student}"', '  webhookSecret: ${HOSTILE_COURSE_SECRET}',
     'assignments:', '  - slug: lab', '    title: Lab', `    deadline: ${new Date(Date.now() + 86_400_000).toISOString().replace('Z', '+00:00')}`,
@@ -96,7 +96,7 @@ describe('no secret in logs, events or errors of a whole gradeflow start', { tim
     app = startGradeflow(['start'], {
       KAFKA_BROKERS: testBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_REPLICATION_FACTOR: '1',
       DATABASE_URL: await databaseWithPassword(db, role), PORT: String(port), GRADEFLOW_COURSES_DIR: writeCourse(),
-      GRADEFLOW_DATA_DIR: mkdtempSync(join(tmpdir(), 'gradeflow-secrets-data-')), LOG_LEVEL: 'trace',
+      GRADEFLOW_DATA_DIR: tempDir('gradeflow-secrets-data-'), LOG_LEVEL: 'trace',
       GITLAB_URL: gitlab.url, GITLAB_TOKEN: SECRETS.gitlabToken, GRADEFLOW_ADMIN_TOKEN: SECRETS.adminToken,
       GITLAB_WEBHOOK_SECRET: SECRETS.globalWebhookSecret, HOSTILE_COURSE_SECRET: SECRETS.courseWebhookSecret,
     });
