@@ -36,6 +36,7 @@ export interface CheckRunnerDeps {
 }
 
 type Job = Envelope<'check.requested'>;
+type LocalAssignment = Assignment & { check: LocalCheck };
 
 export function checkRunnerHandler(deps: CheckRunnerDeps) {
   return async (event: AnyEnvelope, context: MessageContext): Promise<void> => {
@@ -54,12 +55,12 @@ export function checkRunnerHandler(deps: CheckRunnerDeps) {
   };
 }
 
-function localAssignment(courses: ReadonlyMap<string, Course>, job: Job): Assignment & { check: LocalCheck } {
+function localAssignment(courses: ReadonlyMap<string, Course>, job: Job): LocalAssignment {
   const assignment = courses.get(job.payload.course)?.assignments.find((a) => a.slug === job.payload.assignment);
   if (assignment?.check?.executor !== 'local') {
     throw new AppError('NO_LOCAL_CHECK', `${job.payload.course}/${job.payload.assignment} has no local check (course files changed?)`, { retryable: false });
   }
-  return assignment as Assignment & { check: LocalCheck };
+  return assignment as LocalAssignment;
 }
 
 async function isSuperseded(deps: CheckRunnerDeps, job: Job, assignment: Assignment): Promise<boolean> {
@@ -107,10 +108,10 @@ function sandboxLeases(deps: CheckRunnerDeps, job: Job, assignment: Assignment, 
   return async () => {
     const slot = await deps.slots.acquire(job.payload.priority);
     try {
-      if (started.at === null && (await isSuperseded(deps, job, assignment))) {
-        throw new AppError(SUPERSEDED, 'a newer push was submitted', { retryable: false });
-      }
       if (started.at === null) {
+        if (await isSuperseded(deps, job, assignment)) {
+          throw new AppError(SUPERSEDED, 'a newer push was submitted', { retryable: false });
+        }
         const at = new Date();
         await markRunning(deps, job, at);
         started.at = at;
@@ -124,7 +125,7 @@ function sandboxLeases(deps: CheckRunnerDeps, job: Job, assignment: Assignment, 
   };
 }
 
-async function runAndReport(deps: CheckRunnerDeps, job: Job, assignment: Assignment & { check: LocalCheck }, log: Logger): Promise<void> {
+async function runAndReport(deps: CheckRunnerDeps, job: Job, assignment: LocalAssignment, log: Logger): Promise<void> {
   const started: { at: Date | null } = { at: null };
   let outcome;
   try {
