@@ -84,9 +84,13 @@ export function spawnNode(options: SpawnOptions): Running {
   };
 }
 
+/** Node flags that write a CPU profile named for the process into dir when it exits (none without a dir). */
+export function cpuProfileFlags(dir: string | null, name: string): string[] {
+  return dir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
 export function startGradeflow(name: string, args: readonly string[], env: Record<string, string>, logDir: string, cpuProfDir: string | null): Running {
-  const profile = cpuProfDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`];
-  const execArgv = [...SERVICE_NODE_FLAGS, ...profile];
+  const execArgv = [...SERVICE_NODE_FLAGS, ...cpuProfileFlags(cpuProfDir, name)];
   return spawnNode({ name, script: CLI, args, env, logDir, execArgv });
 }
 
@@ -119,7 +123,11 @@ export async function runHelper<T>(options: Omit<SpawnOptions, 'ipc'> & { input:
   running.child.send(options.input as Serializable);
   const timer = setTimeout(() => running.child.kill('SIGKILL'), options.timeoutMs);
   try {
-    return await result;
+    const value = await result;
+    // The helper exits by itself once its result is sent; a SIGTERM at once would cut short what
+    // it writes at exit (a --cpu-prof profile).
+    await Promise.race([running.exited, delay(10_000, undefined, { ref: false })]);
+    return value;
   } finally {
     clearTimeout(timer);
     await running.stop(10_000);

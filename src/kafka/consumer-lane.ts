@@ -18,6 +18,7 @@ import type { Logger } from '../logging/index.ts';
 import type { KafkaConnection } from './client-options.ts';
 import { baseClientOptions, recordDeserializers } from './client-options.ts';
 import type { KafkaMessage } from './consumer-group.ts';
+import { CommitCoalescer } from './commit-coalescer.ts';
 import { CommitTracker } from './commit-tracker.ts';
 import { PartitionQueues } from './partition-queues.ts';
 import { sleep } from './retry.ts';
@@ -51,7 +52,7 @@ export class ConsumerLane {
   readonly #options: LaneOptions;
   readonly #consumer: Consumer<string, Buffer, string, string>;
   readonly #queues: PartitionQueues;
-  readonly #pendingCommits = new Set<Promise<void>>();
+  readonly #commits: CommitCoalescer<KafkaMessage>;
   /** Key concurrency: how far each partition may be committed. */
   readonly #tracker = new CommitTracker<KafkaMessage>();
   /** Next offset to queue per partition: anything below was queued by this owner already. */
@@ -85,6 +86,7 @@ export class ConsumerLane {
       // default) 8% (docs/performance.md).
       maxWaitTime: 5_000,
     });
+    this.#commits = new CommitCoalescer((error, partition) => this.#options.log.warn({ err: error, partition }, 'offset commit failed; the record may be delivered again (handlers are idempotent)'));
     this.#queues = new PartitionQueues(options.maxInFlight, { pause: () => this.#stream?.pause(), resume: () => this.#stream?.resume() });
     // The client emits 'error' when a background step fails for good (a group rejoin whose
     // connection closed, e.g. while this member is leaving): without a listener that would end
@@ -110,7 +112,7 @@ export class ConsumerLane {
   }
 
   async commit(): Promise<void> {
-    await Promise.allSettled([...this.#pendingCommits]);
+    await this.#commits.flush();
   }
 
   /** Stops fetching, abandons queued records, lets running ones finish (for at most `graceMs`),
@@ -179,10 +181,7 @@ export class ConsumerLane {
       this.#options.log.info({ partition, offset: String(message.offset) }, 'partition revoked while the record was handled; not committing it (the new owner handles it again, idempotently)');
       return;
     }
-    const pending = Promise.resolve(message.commit())
-      .catch((error: unknown) => this.#options.log.warn({ err: error, partition }, 'offset commit failed; the record may be delivered again (handlers are idempotent)'))
-      .finally(() => this.#pendingCommits.delete(pending));
-    this.#pendingCommits.add(pending);
+    this.#commits.request(partition, message);
   }
 
   #onRebalance(): void {
@@ -209,6 +208,7 @@ export class ConsumerLane {
     for (const partition of revoked) {
       this.#queues.revoke(partition);
       this.#tracker.forget(partition);
+      this.#commits.forget(partition);
       this.#next.delete(partition);
     }
     this.#owned = assigned;
@@ -228,6 +228,7 @@ export class ConsumerLane {
     this.#options.log.error({ groupId: this.#options.groupId }, 'consumer stream closed unexpectedly; reopening it from the committed offsets');
     this.#queues.revokeAll();
     this.#tracker.forgetAll();
+    this.#commits.forgetAll();
     this.#next.clear();
     this.#owned = new Set();
     for (let attempt = 1; !this.#closing; attempt += 1) {
