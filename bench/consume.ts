@@ -16,6 +16,17 @@ const BARE_CONSUMER = path.join(import.meta.dirname, 'children', 'bare-consumer.
 export async function consume(context: BenchContext, ingested: IngestOutcome): Promise<void> {
   const { report, broker } = context;
   const records = await countRecords(broker.brokers, ingested.topic);
+  // The client's ceiling: what a consumer on @platformatic/kafka reaches doing nothing per record.
+  // It reads first, so that both consumers compared read a topic that was read before (until
+  // 2026-12-03 only ConsumerPerformance, reading after ours, did).
+  const bare = await runHelper<BareConsumeResult>({
+    name: 'bare-consumer', script: BARE_CONSUMER, logDir: context.logDir, timeoutMs: 900_000,
+    execArgv: cpuProfileFlags(context.options.cpuProfDir, 'bare-consumer'),
+    input: { brokers: broker.brokers, topic: ingested.topic, group: `bench-bare-consumer-${context.runId}`, expected: records, timeoutMs: 600_000 } satisfies BareConsumeInput,
+  });
+  report.check(SECTION, 'bare client read every record', bare.read === records, `${bare.read} read of ${records}`);
+  report.figure(SECTION, 'client ceiling: bare @platformatic/kafka Consumer, nothing per record', Math.round(bare.recordsPerSecond), '/s',
+    `${bare.read} records in ${(bare.firstToLastMs / 1000).toFixed(1)} s first to last; ${bare.cpuSeconds.toFixed(1)} s CPU; no decoding, validation or per-record commits`);
   const ours = await runHelper<ConsumeResult>({
     name: 'consumer-group', script: CONSUMER, logDir: context.logDir, timeoutMs: 900_000,
     execArgv: cpuProfileFlags(context.options.cpuProfDir, 'consumer-group'),
@@ -33,15 +44,6 @@ export async function consume(context: BenchContext, ingested: IngestOutcome): P
     `${perf.records} records; ${Math.round(perf.recordsPerSecond)}/s with the ${perf.rebalanceMs} ms group join; ${perf.cpuSeconds.toFixed(1)} s CPU`);
   report.figure(SECTION, 'ratio KafkaConsumerGroup / ConsumerPerformance', Number((ours.recordsPerSecond / perf.fetchRecordsPerSecond).toFixed(3)), '');
 
-  // The client's ceiling: what a consumer on @platformatic/kafka reaches doing nothing per record.
-  const bare = await runHelper<BareConsumeResult>({
-    name: 'bare-consumer', script: BARE_CONSUMER, logDir: context.logDir, timeoutMs: 900_000,
-    execArgv: cpuProfileFlags(context.options.cpuProfDir, 'bare-consumer'),
-    input: { brokers: broker.brokers, topic: ingested.topic, group: `bench-bare-consumer-${context.runId}`, expected: records, timeoutMs: 600_000 } satisfies BareConsumeInput,
-  });
-  report.check(SECTION, 'bare client read every record', bare.read === records, `${bare.read} read of ${records}`);
-  report.figure(SECTION, 'client ceiling: bare @platformatic/kafka Consumer, nothing per record', Math.round(bare.recordsPerSecond), '/s',
-    `${bare.read} records in ${(bare.firstToLastMs / 1000).toFixed(1)} s first to last; ${bare.cpuSeconds.toFixed(1)} s CPU; no decoding, validation or per-record commits`);
   report.figure(SECTION, 'ratio KafkaConsumerGroup / client ceiling', Number((ours.recordsPerSecond / bare.recordsPerSecond).toFixed(3)), '');
   report.figure(SECTION, 'ratio client ceiling / ConsumerPerformance', Number((bare.recordsPerSecond / perf.fetchRecordsPerSecond).toFixed(3)), '',
     'the most any consumer on this client reaches against the tool here');
