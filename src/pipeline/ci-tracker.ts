@@ -128,10 +128,16 @@ export function ciTrackerHandler(deps: CiTrackerDeps): MessageHandler {
  * orchestrator that created it has stored its id: then the pipeline's own GRADEFLOW_CHECK_ID
  * names a check still queued without a pipeline, and the webhook is retried (transient) until the
  * id is stored, instead of being dropped and the student left waiting for the sweeper's timeout.
- * Any other pipeline (not ours, or one a concurrent start left unfollowed) is ignored.
+ * The id can also be stored between the lookup by pipeline and this one (an exam's burst did it
+ * to 10 of 1,500 checks): the check named now has this very pipeline, and the webhook applies to
+ * it. Any other pipeline (not ours, or one a concurrent start left unfollowed) is ignored.
  */
 async function unknownPipeline(deps: CiTrackerDeps, hook: PipelineHookState, log: Logger): Promise<void> {
   const pending = hook.checkId === undefined ? null : await findCiCheck(deps.db, hook.checkId);
+  if (pending !== null && pending.pipelineId === hook.pipelineId && pending.gitlabProject === String(hook.projectId)) {
+    await applyPipelineState(deps, pending, hook, log);
+    return;
+  }
   if (pending !== null && pending.pipelineId === null && pending.status === 'queued') {
     throw new AppError('CI_PIPELINE_NOT_ATTACHED', `pipeline ${hook.pipelineId} of check ${pending.checkId} is not stored with its check yet; trying again`, { retryable: true });
   }

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { Course, GitlabCiCheck } from '../../src/courses/index.ts';
 import { admitSubmission, createCheck, findCheck, listSubmissions, recordSubmission } from '../../src/db/index.ts';
-import type { Check, Database, Submission } from '../../src/db/index.ts';
+import type { Check, Database, Queryable, Submission } from '../../src/db/index.ts';
 import { EVENTS, TOPICS, createEnvelope, decodeEvent, stableId, submissionKey, topicName } from '../../src/events/index.ts';
 import type { AnyEnvelope } from '../../src/events/index.ts';
 import { GitLabClient } from '../../src/gitlab/index.ts';
@@ -189,6 +189,30 @@ test('a pipeline that finished before its id was stored: its webhook is retried,
   await handle(pipelineEvent('cleo', PROJECT, 4343, 'failed', '2026-05-01 10:03:00 UTC', { GRADEFLOW_CHECK_ID: check.id }));
   await handle(pipelineEvent('cleo', PROJECT, 4444, 'failed', '2026-05-01 10:03:00 UTC', { GRADEFLOW_CHECK_ID: randomUUID() }));
   assert.equal((await recordsOf(w, 'pipelineResults', 'cleo')).length, 1);
+});
+
+test('a pipeline stored with its check between the tracker\'s two lookups is applied, not ignored', async (t) => {
+  const w = await world(t);
+  const { check } = await seed(w, 'dora');
+  // The orchestrator stores pipeline 4545 just after the tracker looked the pipeline up and found
+  // no check: the tracker's second lookup (by GRADEFLOW_CHECK_ID) sees it stored.
+  let stored = false;
+  const db: Queryable = {
+    query: async (sql, params) => {
+      const result = await w.db.query(sql, params);
+      if (!stored && sql.includes('c.pipeline_id = $2')) {
+        stored = true;
+        await w.db.query("UPDATE checks SET gitlab_project = $2, pipeline_id = 4545 WHERE id = $1", [check.id, String(PROJECT)]);
+      }
+      return result as never;
+    },
+  };
+  const handler = ciTrackerHandler({ db, publisher: w.producer, now: () => w.clock });
+  const hook = pipelineEvent('dora', PROJECT, 4545, 'success', '2026-05-01 10:02:00 UTC', { GRADEFLOW_CHECK_ID: check.id });
+  await handler(hook, { topic: 'gitlab.events', partition: 0, offset: 0n, key: hook.key, log });
+  assert.equal(stored, true, 'the pipeline was stored between the two lookups');
+  assert.equal((await findCheck(w.db, check.id))?.status, 'finished');
+  assert.deepEqual((await recordsOf(w, 'pipelineResults', 'dora')).map((e) => e.id), [stableId('test.result', check.id)]);
 });
 
 test('a canceled pipeline is a system error, and a branch that moved on is told with the result', async (t) => {
