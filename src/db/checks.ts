@@ -104,7 +104,7 @@ export interface Check {
   readonly startedAt: Date | null;
 }
 
-interface CheckRow {
+export interface CheckRow {
   id: string;
   submission_id: string;
   attempt: number;
@@ -117,9 +117,9 @@ interface CheckRow {
   started_at: Date | null;
 }
 
-const CHECK_COLUMNS = 'id, submission_id, attempt, executor, priority, status, gitlab_project, pipeline_id, queued_at, started_at';
+export const CHECK_COLUMNS = 'id, submission_id, attempt, executor, priority, status, gitlab_project, pipeline_id, queued_at, started_at';
 
-function toCheck(row: CheckRow): Check {
+export function toCheck(row: CheckRow): Check {
   return {
     id: row.id,
     submissionId: row.submission_id,
@@ -144,13 +144,18 @@ export interface NewCheck {
   readonly gitlabProject?: string | null;
 }
 
-/** Creates the check (or returns the one that already exists for this submission and attempt). */
+/**
+ * Creates the check (or returns the one that already exists for this submission and attempt).
+ * The new row comes back from the INSERT itself: a second statement only for a redelivery.
+ */
 export async function createCheck(db: Queryable, check: NewCheck): Promise<Check> {
-  await db.query(
+  const inserted = await db.query<CheckRow>(
     `INSERT INTO checks (id, submission_id, attempt, executor, priority, status, gitlab_project, queued_at)
-     VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7) ON CONFLICT (submission_id, attempt) DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7) ON CONFLICT (submission_id, attempt) DO NOTHING RETURNING ${CHECK_COLUMNS}`,
     [check.id, check.submissionId, check.attempt, check.executor, check.priority, check.gitlabProject ?? null, check.queuedAt],
   );
+  if (inserted.rows[0] !== undefined) return toCheck(inserted.rows[0]);
+  // ON CONFLICT waited for a concurrent insert to commit; this new statement sees its row.
   const { rows } = await db.query<CheckRow>(`SELECT ${CHECK_COLUMNS} FROM checks WHERE submission_id = $1 AND attempt = $2`, [check.submissionId, check.attempt]);
   const row = rows[0];
   if (row === undefined) throw new Error(`check ${check.submissionId}#${check.attempt} vanished after insert`);
@@ -213,14 +218,12 @@ export async function newerAdmittedSubmission(db: Queryable, submissionId: strin
   return rows[0]?.newer === true;
 }
 
-/** How many checks wait ahead of a queued submission (same or higher priority, queued earlier). */
-export async function queuePosition(db: Queryable, submissionId: string): Promise<number> {
-  const { rows } = await db.query<{ ahead: string }>(
-    `SELECT count(*) AS ahead FROM submissions other, submissions me
-      WHERE me.id = $1 AND other.status = 'queued' AND other.id <> me.id AND other.queued_at < me.queued_at
-        AND (CASE other.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)
-            <= (CASE me.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)`,
-    [submissionId],
-  );
-  return Number(rows[0]?.ahead ?? 0);
-}
+/**
+ * A scalar subquery: how many checks wait ahead of the submission `me` of the outer query (same
+ * or higher priority, queued earlier), so that it is read with the submission in one round trip
+ * (findNotifyTarget, for a `queued` status).
+ */
+export const QUEUE_AHEAD_OF_ME = `(SELECT count(*) FROM submissions other
+   WHERE other.status = 'queued' AND other.id <> me.id AND other.queued_at < me.queued_at
+     AND (CASE other.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)
+         <= (CASE me.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END))`;

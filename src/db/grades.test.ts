@@ -4,7 +4,7 @@ import type { Assignment } from '../courses/index.ts';
 import { createCheck, markCheck } from './checks.ts';
 import type { Queryable } from './database.ts';
 import {
-  TEST_RESULT_CHUNK, findGrade, gradeOfSubmission, insertGrade, listCountingGrades, markSubmissionGraded,
+  TEST_RESULT_CHUNK, findGrade, finishGrading, gradeOfSubmission, insertGrade, listCountingGrades, loadGradingTarget, markSubmissionGraded,
   previousGradeScore, submissionDetail, submissionForGrading,
 } from './grades.ts';
 import type { Grade, GradeTest } from './grades.ts';
@@ -109,4 +109,57 @@ backendTest('submissionDetail has the six times, the latest check\'s artifacts a
   assert.deepEqual(detail?.grade, { ...g, tests: TESTS });
   assert.equal(await submissionDetail(db, randomUUID()), null);
   assert.equal((await submissionForGrading(db, ids.submissionId))?.commitSha.length, 40);
+});
+
+backendTest('createCheck returns the check it inserted, and the same check when the attempt exists already', async ({ db }) => {
+  const ids = await seed(db, 'gina', '2026-11-30T10:00:00Z');
+  const again = await createCheck(db, { id: randomUUID(), submissionId: ids.submissionId, attempt: 1, executor: 'gitlab-ci', priority: 'exam', queuedAt: new Date() });
+  assert.equal(again.id, ids.checkId, 'the first check of the attempt, not a second one');
+  assert.deepEqual([again.executor, again.status, again.attempt], ['local', 'queued', 1]);
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM checks WHERE submission_id = $1', [ids.submissionId]);
+  assert.equal(Number(rows[0]?.n), 1);
+});
+
+backendTest('loadGradingTarget reads submission, named check and stored grade in one query, each null when absent', async ({ db }) => {
+  const ids = await seed(db, 'hana', '2026-11-30T10:00:00Z');
+  const other = await seed(db, 'ivan', '2026-11-30T10:00:00Z');
+  const g = grade(ids, 'hana');
+  const before = await loadGradingTarget(db, { submissionId: ids.submissionId, checkId: ids.checkId, gradeId: g.id });
+  assert.deepEqual(before?.submission, await submissionForGrading(db, ids.submissionId));
+  assert.equal(before?.check?.id, ids.checkId);
+  assert.equal(before?.check?.submissionId, ids.submissionId);
+  assert.equal(before?.existing, null, 'no grade stored yet');
+  await db.transaction((tx) => insertGrade(tx, g, TESTS));
+  assert.deepEqual((await loadGradingTarget(db, { submissionId: ids.submissionId, checkId: ids.checkId, gradeId: g.id }))?.existing, g);
+  const foreign = await loadGradingTarget(db, { submissionId: ids.submissionId, checkId: other.checkId, gradeId: randomUUID() });
+  assert.equal(foreign?.check?.submissionId, other.submissionId, 'another submission\'s check comes back as it is (the caller refuses it)');
+  assert.equal((await loadGradingTarget(db, { submissionId: ids.submissionId, checkId: randomUUID(), gradeId: g.id }))?.check, null);
+  assert.equal(await loadGradingTarget(db, { submissionId: randomUUID(), checkId: ids.checkId, gradeId: g.id }), null);
+});
+
+backendTest('finishGrading finishes the check, stamps the submission once and reads the grade before', async ({ db }) => {
+  const ids = await seed(db, 'jo', '2026-11-30T10:00:00Z');
+  const first = grade(ids, 'jo', { score: 40, gradedAt: new Date('2026-11-30T10:01:00Z') });
+  const second = grade(ids, 'jo', { suiteVersion: 's2', score: 80, verdict: 'time-limit', gradedAt: new Date('2026-11-30T11:00:00Z') });
+  const finishedAt = new Date('2026-11-30T10:00:50Z');
+  const check = { checkId: ids.checkId, finishedAt, verdict: 'graded', message: null, logUri: 'artifacts/log', reportUris: ['artifacts/r.xml'], status: 'graded' };
+  const previous = await db.transaction(async (tx) => {
+    await insertGrade(tx, first, TESTS);
+    return finishGrading(tx, first, check);
+  });
+  assert.equal(previous, null, 'a first grading has no grade before it');
+  const detail = await submissionDetail(db, ids.submissionId);
+  assert.equal(detail?.status, 'graded');
+  assert.deepEqual([detail?.times.finished, detail?.times.graded], [finishedAt, first.gradedAt]);
+  assert.deepEqual(detail?.check, { verdict: 'graded', message: null, logUri: 'artifacts/log', reportUris: ['artifacts/r.xml'] });
+  // A re-grade: the status and the submission's times stay, the check keeps what is not given.
+  const again = await db.transaction(async (tx) => {
+    await insertGrade(tx, second, []);
+    return finishGrading(tx, second, { checkId: ids.checkId, finishedAt: new Date('2026-11-30T11:00:00Z'), verdict: 'time-limit', message: 'too slow', logUri: null, status: null });
+  });
+  assert.deepEqual(again, { score: 40, verdict: 'graded' });
+  const later = await submissionDetail(db, ids.submissionId);
+  assert.equal(later?.status, 'graded');
+  assert.deepEqual([later?.times.finished, later?.times.graded], [finishedAt, first.gradedAt]);
+  assert.deepEqual(later?.check, { verdict: 'time-limit', message: 'too slow', logUri: 'artifacts/log', reportUris: ['artifacts/r.xml'] });
 });

@@ -5,6 +5,8 @@
  * into the grade book, chosen by the assignment's `counts` policy.
  */
 import type { Queryable } from './database.ts';
+import type { Check, CheckRow } from './checks.ts';
+import { CHECK_COLUMNS, toCheck } from './checks.ts';
 import type { Assignment } from '../courses/index.ts';
 import { countingSubmission } from '../grading/policy/index.ts';
 import type { OutcomeTest } from '../grading/outcome.ts';
@@ -144,10 +146,96 @@ export interface GradingSubmission {
 
 /** What grading needs of a submission: received_at is the authoritative submission time. */
 export async function submissionForGrading(db: Queryable, submissionId: string): Promise<GradingSubmission | null> {
-  const { rows } = await db.query<{ id: string; course: string; assignment: string; student: string; commit_sha: string; received_at: Date }>(
-    'SELECT id, course, assignment, student, commit_sha, received_at FROM submissions WHERE id = $1', [submissionId]);
-  const r = rows[0];
-  return r === undefined ? null : { id: r.id, course: r.course, assignment: r.assignment, student: r.student, commitSha: r.commit_sha, receivedAt: r.received_at };
+  const { rows } = await db.query<SubmissionRow>(`SELECT ${SUBMISSION_FOR_GRADING} FROM submissions s WHERE s.id = $1`, [submissionId]);
+  return rows[0] === undefined ? null : toGradingSubmission(rows[0]);
+}
+
+interface SubmissionRow { id: string; course: string; assignment: string; student: string; commit_sha: string; received_at: Date }
+
+function toGradingSubmission(r: SubmissionRow): GradingSubmission {
+  return { id: r.id, course: r.course, assignment: r.assignment, student: r.student, commitSha: r.commit_sha, receivedAt: r.received_at };
+}
+
+export interface GradingTarget {
+  readonly submission: GradingSubmission;
+  /** The check the result names, whichever submission it belongs to (the caller compares); null when there is none. */
+  readonly check: Check | null;
+  /** The grade already stored under the id asked for (a redelivered result), else null. */
+  readonly existing: Grade | null;
+}
+
+const SUBMISSION_FOR_GRADING = 's.id, s.course, s.assignment, s.student, s.commit_sha, s.received_at';
+
+/** `alias.column AS prefix_column` for each column: two tables' columns in one row. */
+function prefixedColumns(columns: string, alias: string, prefix: string): string {
+  return columns.split(/,\s*/).map((column) => `${alias}.${column} AS ${prefix}${column}`).join(', ');
+}
+
+/** The row of one prefixed table, or null when its LEFT JOIN found nothing. */
+function unprefixed<T>(row: Record<string, unknown>, prefix: string): T | null {
+  if (row[`${prefix}id`] === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) if (column.startsWith(prefix)) out[column.slice(prefix.length)] = value;
+  return out as T;
+}
+
+/**
+ * What grading a test result reads before it grades: the submission, the check the result names
+ * and the grade a redelivery finds already stored, in one round trip instead of three (the
+ * grading stage runs it for every result, at the exam peak thousands of times a minute). Null
+ * when there is no such submission.
+ */
+export async function loadGradingTarget(db: Queryable, ids: { submissionId: string; checkId: string; gradeId: string }): Promise<GradingTarget | null> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT ${SUBMISSION_FOR_GRADING}, ${prefixedColumns(CHECK_COLUMNS, 'c', 'c_')}, ${prefixedColumns(GRADE_COLUMNS, 'g', 'g_')}
+       FROM submissions s LEFT JOIN checks c ON c.id = $2 LEFT JOIN grades g ON g.id = $3
+      WHERE s.id = $1`,
+    [ids.submissionId, ids.checkId, ids.gradeId],
+  );
+  const row = rows[0];
+  if (row === undefined) return null;
+  const check = unprefixed<CheckRow>(row, 'c_');
+  const grade = unprefixed<GradeRow>(row, 'g_');
+  return {
+    submission: toGradingSubmission(row as unknown as SubmissionRow),
+    check: check === null ? null : toCheck(check),
+    existing: grade === null ? null : toGrade(grade),
+  };
+}
+
+export interface GradedCheck {
+  readonly checkId: string;
+  readonly finishedAt: Date;
+  readonly verdict: string;
+  readonly message: string | null;
+  readonly logUri: string | null;
+  readonly reportUris?: readonly string[];
+  /** The submission's new status; null for a redelivered result (the status stays). */
+  readonly status: string | null;
+}
+
+/**
+ * The rest of grading, after insertGrade and in its transaction, as one statement: the check
+ * finished with the grade's verdict, the submission's finished_at and graded_at stamped once
+ * (markSubmissionGraded), and the grade before this one read (previousGradeScore), so that the
+ * caller can tell whether the student is told again.
+ */
+export async function finishGrading(tx: Queryable, grade: Pick<Grade, 'id' | 'submissionId' | 'gradedAt'>, check: GradedCheck): Promise<{ score: number; verdict: string } | null> {
+  const { rows } = await tx.query<{ score: number; verdict: string }>(
+    `WITH finished AS (
+       UPDATE checks SET status = 'finished', finished_at = $2, verdict = $3, message = COALESCE($4, message),
+              log_uri = COALESCE($5, log_uri), report_uris = COALESCE($6::jsonb, report_uris)
+        WHERE id = $1
+     ), stamped AS (
+       UPDATE submissions SET status = COALESCE($8, status), finished_at = COALESCE(finished_at, $2), graded_at = COALESCE(graded_at, $9)
+        WHERE id = $7
+     )
+     SELECT score, verdict FROM grades WHERE submission_id = $7 AND id <> $10 AND (graded_at < $9 OR (graded_at = $9 AND id < $10))
+      ORDER BY graded_at DESC, id DESC LIMIT 1`,
+    [check.checkId, check.finishedAt, check.verdict, check.message, check.logUri,
+      check.reportUris === undefined ? null : JSON.stringify(check.reportUris), grade.submissionId, check.status, grade.gradedAt, grade.id],
+  );
+  return rows[0] ?? null;
 }
 
 /**

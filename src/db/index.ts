@@ -27,7 +27,6 @@ export {
   markCheck,
   markSubmission,
   newerAdmittedSubmission,
-  queuePosition,
 } from './checks.ts';
 export type { AdmissionHistoryRow, AdmitInput, Check, Executor, NewCheck, Priority, PushOutcome, StudentWork } from './checks.ts';
 export {
@@ -37,10 +36,12 @@ export {
   gradeOfSubmission,
   submissionForGrading,
   markSubmissionGraded,
+  loadGradingTarget,
+  finishGrading,
   listCountingGrades,
   submissionDetail,
 } from './grades.ts';
-export type { Grade, GradeTest, GradeWithTests, GradingSubmission, CountingGrade, SubmissionDetail } from './grades.ts';
+export type { Grade, GradeTest, GradeWithTests, GradingSubmission, GradingTarget, GradedCheck, CountingGrade, SubmissionDetail } from './grades.ts';
 export {
   claimNotification,
   claimNotifications,

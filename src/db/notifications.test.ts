@@ -17,6 +17,18 @@ async function submission(db: Queryable, ref = 'refs/heads/main', sha = 'c'.repe
   return submission.id;
 }
 
+backendTest('findNotifyTarget can say how many checks wait ahead, in the same query', async ({ db }) => {
+  const ids = [await submission(db, 'refs/heads/main', 'd'.repeat(40)), await submission(db, 'refs/heads/main', 'e'.repeat(40)), await submission(db, 'refs/heads/main', 'f'.repeat(40))];
+  for (const [i, id] of ids.entries()) {
+    await admitSubmission(db, { submissionId: id, priority: i === 2 ? 'exam' : 'normal', late: false, queuedAt: new Date(Date.UTC(2026, 10, 25, 10, i)), branch: 'main', repoUrl: null, projectWebUrl: null });
+  }
+  assert.equal((await findNotifyTarget(db, ids[1]!, { queuePosition: true }))?.queuePosition, 1, 'the normal one queued before it');
+  assert.equal((await findNotifyTarget(db, ids[2]!, { queuePosition: true }))?.queuePosition, 0, 'an exam check waits behind no normal one');
+  assert.equal((await findNotifyTarget(db, ids[0]!, { queuePosition: true }))?.queuePosition, 0);
+  assert.equal((await findNotifyTarget(db, ids[1]!))?.queuePosition, undefined, 'not asked, not read');
+  assert.equal(await findNotifyTarget(db, randomUUID(), { queuePosition: true }), null);
+});
+
 backendTest('a claim is taken once; released, it can be taken again; completed, it keeps its detail', async ({ db }) => {
   assert.equal(await claimNotification(db, 'grade:1', 'email'), 'claimed');
   assert.equal(await claimNotification(db, 'grade:1', 'email'), 'in-progress');

@@ -4,6 +4,7 @@
  * (the submission's project, commit and branch), and the "student was told" stamp.
  */
 import type { Queryable } from './database.ts';
+import { QUEUE_AHEAD_OF_ME } from './checks.ts';
 
 /** Where a notification went: GitLab's commit status line, its comment, e-mail, chat webhook. */
 export type NotificationChannel = 'gitlab-status' | 'gitlab-comment' | 'email' | 'webhook' | 'suppressed';
@@ -110,12 +111,17 @@ interface TargetRow {
   notified_at: Date | null;
 }
 
-export async function findNotifyTarget(db: Queryable, submissionId: string): Promise<NotifyTarget | null> {
-  const { rows } = await db.query<TargetRow>(
-    'SELECT project_id, commit_sha, branch, ref, graded_at, notified_at FROM submissions WHERE id = $1', [submissionId],
+/** With `queuePosition`, the target says how many checks wait ahead of it (queuePosition), read in
+ * the same round trip: a `queued` status shows it. */
+export async function findNotifyTarget(db: Queryable, submissionId: string, options: { queuePosition?: boolean } = {}): Promise<(NotifyTarget & { readonly queuePosition?: number }) | null> {
+  const ahead = options.queuePosition === true ? `, ${QUEUE_AHEAD_OF_ME} AS ahead` : '';
+  const { rows } = await db.query<TargetRow & { ahead?: string }>(
+    `SELECT me.project_id, me.commit_sha, me.branch, me.ref, me.graded_at, me.notified_at${ahead} FROM submissions me WHERE me.id = $1`, [submissionId],
   );
   const row = rows[0];
-  return row === undefined ? null : notifyTarget(submissionId, row);
+  if (row === undefined) return null;
+  const target = notifyTarget(submissionId, row);
+  return row.ahead === undefined ? target : { ...target, queuePosition: Number(row.ahead) };
 }
 
 function notifyTarget(submissionId: string, row: TargetRow): NotifyTarget {

@@ -3,8 +3,8 @@
 // Idempotent: the grade's id derives from (submission, suite version, policy version), so a
 // redelivered result finds its grade and re-emits the very same event (same id, same payload).
 import type { Assignment } from '../courses/index.ts';
-import type { Check, Database, Grade, GradeTest, GradingSubmission, Queryable } from '../db/index.ts';
-import { findCheck, findGrade, insertGrade, markCheck, markSubmissionGraded, previousGradeScore, submissionForGrading } from '../db/index.ts';
+import type { Check, Database, Grade, GradeTest, GradingSubmission } from '../db/index.ts';
+import { finishGrading, insertGrade, loadGradingTarget } from '../db/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { AnyEnvelope, TestResult } from '../events/index.ts';
 import { EVENTS, stableId, submissionKey, unexpectedEvent } from '../events/index.ts';
@@ -38,11 +38,13 @@ export function resultProcessorHandler(context: ResultProcessorContext, options:
   const now = options.now ?? (() => new Date());
   return async (event: AnyEnvelope, message: MessageContext): Promise<void> => {
     if (event.type !== 'test.result') throw unexpectedEvent(event, message.topic, 'test.result');
-    const target = await resolveTarget(context, event.payload);
-    const suite = await suiteVersion(target.assignment.check, cache);
-    const policy = policyVersion(target.assignment);
-    // A redelivery finds its grade here and skips fetching the report again (GitLab, 20 MiB XML).
-    const existing = await findGrade(context.db, gradeId(target.submission.id, suite, policy));
+    const result = event.payload;
+    const assignment = findAssignment(context, result);
+    const suite = await suiteVersion(assignment.check, cache);
+    const policy = policyVersion(assignment);
+    const { target, existing } = await resolveTarget(context, result, assignment, gradeId(result.submissionId, suite, policy));
+    // A redelivery finds its grade (read with the target) and skips fetching the report again
+    // (GitLab, 20 MiB XML).
     const graded = existing === null ? await newGrade(context, target, { suite, policy, gradedAt: now() }, message) : { grade: existing, tests: [] };
     const saved = await save(context.db, target, graded.grade, graded.tests);
     message.log.info({ gradeId: saved.grade.id, submissionId: target.submission.id, verdict: saved.grade.verdict, score: saved.grade.score, inserted: saved.inserted }, 'graded');
@@ -54,21 +56,26 @@ function gradeId(submissionId: string, suite: string, policy: string): string {
   return stableId('grade', submissionId, suite, policy);
 }
 
-async function resolveTarget(context: ResultProcessorContext, result: TestResult): Promise<Target> {
+function findAssignment(context: ResultProcessorContext, result: TestResult): Assignment {
   const course = context.courses.get(result.course);
   if (course === undefined) throw permanent('COURSE_UNKNOWN', `test result for unknown course ${result.course}`);
   const assignment = course.assignments.find((a) => a.slug === result.assignment);
   if (assignment === undefined) throw permanent('ASSIGNMENT_UNKNOWN', `test result for unknown assignment ${result.course}/${result.assignment}`);
-  const submission = await submissionForGrading(context.db, result.submissionId);
-  if (submission === null) throw permanent('SUBMISSION_NOT_FOUND', `test result for unknown submission ${result.submissionId}`);
+  return assignment;
+}
+
+/** The result's submission and check, and the grade already stored under `gradeId`, in one query. */
+async function resolveTarget(context: ResultProcessorContext, result: TestResult, assignment: Assignment, gradeId: string): Promise<{ target: Target; existing: Grade | null }> {
+  const found = await loadGradingTarget(context.db, { submissionId: result.submissionId, checkId: result.checkId, gradeId });
+  if (found === null) throw permanent('SUBMISSION_NOT_FOUND', `test result for unknown submission ${result.submissionId}`);
+  const { submission, check, existing } = found;
   if (submission.course !== result.course || submission.assignment !== result.assignment || submission.student !== result.student) {
     throw permanent('RESULT_MISMATCH', `test result names ${submissionKey(result.course, result.assignment, result.student)} but submission ${submission.id} is ${submissionKey(submission.course, submission.assignment, submission.student)}`);
   }
-  const check = await findCheck(context.db, result.checkId);
   if (check === null || check.submissionId !== submission.id) {
     throw permanent('CHECK_NOT_FOUND', `test result for check ${result.checkId}, which is not a check of submission ${submission.id}`);
   }
-  return { result, assignment, submission, check };
+  return { target: { result, assignment, submission, check }, existing };
 }
 
 async function newGrade(context: ResultProcessorContext, target: Target, versions: { suite: string; policy: string; gradedAt: Date }, message: MessageContext): Promise<{ grade: Grade; tests: GradeTest[] }> {
@@ -117,15 +124,13 @@ async function save(db: Database, target: Target, grade: Grade, tests: readonly 
   const { result } = target;
   return db.transaction(async (tx) => {
     const stored = await insertGrade(tx, grade, tests);
-    const finishedAt = new Date(result.finishedAt);
-    await markCheck(tx, target.check.id, {
-      status: 'finished', at: finishedAt, verdict: stored.grade.verdict, message: stored.grade.message ?? undefined,
-      logUri: result.logUri, reportUris: result.source.kind === 'junit' ? result.source.reportUris : undefined,
-    });
     // A system error leaves the submission in `error`: admission does not count it as an attempt.
     const status = stored.inserted ? (stored.grade.verdict === 'system-error' ? 'error' : 'graded') : null;
-    await markSubmissionGraded(tx, target.submission.id, { status, finishedAt, gradedAt: stored.grade.gradedAt });
-    return { ...stored, notify: await shouldNotify(tx, stored.grade) };
+    const previous = await finishGrading(tx, stored.grade, {
+      checkId: target.check.id, finishedAt: new Date(result.finishedAt), verdict: stored.grade.verdict, message: stored.grade.message,
+      logUri: result.logUri, ...(result.source.kind === 'junit' ? { reportUris: result.source.reportUris } : {}), status,
+    });
+    return { ...stored, notify: shouldNotify(stored.grade, previous) };
   });
 }
 
@@ -133,8 +138,7 @@ async function save(db: Database, target: Target, grade: Grade, tests: readonly 
  * A re-grade that changes nothing the student sees (same score to the cent, same verdict) is
  * not announced again. The verdict matters too: a 0 after a 0-point system error is news.
  */
-async function shouldNotify(tx: Queryable, grade: Grade): Promise<boolean> {
-  const previous = await previousGradeScore(tx, grade);
+function shouldNotify(grade: Grade, previous: { score: number; verdict: string } | null): boolean {
   return previous === null || round2(previous.score) !== round2(grade.score) || previous.verdict !== grade.verdict;
 }
 

@@ -14,7 +14,6 @@
 // and deleting one makes a replay of the event send it.
 import type { Course } from '../courses/index.ts';
 import type { Database } from '../db/index.ts';
-import { queuePosition } from '../db/index.ts';
 import {
   claimNotification, claimNotifications, completeNotification, findNotifyTarget, loadGradeNotice, releaseNotification, stampNotified,
 } from '../db/notifications.ts';
@@ -143,7 +142,7 @@ async function notifyPipelineStatus(deps: Deps, event: Envelope<'pipeline.status
     log.debug({ state: status.state, ageMs }, 'stale queued/running status dropped');
     return;
   }
-  const target = await findNotifyTarget(deps.db, status.submissionId);
+  const target = await findNotifyTarget(deps.db, status.submissionId, { queuePosition: status.state === 'queued' });
   // Statuses travel on another topic than grades, so a queued/running one can arrive after
   // the grade; shown then, it would hide the result.
   if (bestEffort && (target?.gradedAt != null || target?.notifiedAt != null)) {
@@ -155,7 +154,7 @@ async function notifyPipelineStatus(deps: Deps, event: Envelope<'pipeline.status
     log.warn({ submissionId: status.submissionId, state: status.state }, 'no GitLab project known for this submission; status not shown');
     return;
   }
-  const ahead = status.state === 'queued' ? await queuePosition(deps.db, status.submissionId) : null;
+  const ahead = status.state === 'queued' ? (target?.queuePosition ?? 0) : null;
   const deliveries = statusDeliveries(gitlab, { projectId, commitSha: status.commitSha }, status, ahead, submissionUrl(deps, status.submissionId));
   const key = `status:${status.submissionId}:${status.state}`;
   if (!bestEffort) return deliverAll(deps.db, key, deliveries, log);

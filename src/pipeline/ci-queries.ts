@@ -95,13 +95,22 @@ export async function attachPipeline(db: Queryable, checkId: string, pipeline: {
   return rowCount > 0;
 }
 
-/** queued -> running. False when the check is no longer queued. */
-export async function markCiRunning(db: Queryable, checkId: string, at: Date): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE checks SET status = 'running', started_at = COALESCE(started_at, $2) WHERE id = $1 AND status = 'queued'`,
-    [checkId, at],
+/**
+ * queued -> running, for the check and its submission, in one statement. False when the check
+ * is no longer queued: then the submission is left as it is too (a result closed the check
+ * meanwhile, through the retry lane, and may have graded the submission already).
+ */
+export async function markCiRunning(db: Queryable, row: Pick<CiCheckRow, 'checkId' | 'submissionId'>, at: Date): Promise<boolean> {
+  const { rows } = await db.query<{ started: boolean }>(
+    `WITH started AS (
+       UPDATE checks SET status = 'running', started_at = COALESCE(started_at, $2) WHERE id = $1 AND status = 'queued' RETURNING id
+     ), submission AS (
+       UPDATE submissions SET status = 'running', started_at = COALESCE(started_at, $2) WHERE id = $3 AND EXISTS (SELECT 1 FROM started)
+     )
+     SELECT EXISTS (SELECT 1 FROM started) AS started`,
+    [row.checkId, at, row.submissionId],
   );
-  return rowCount > 0;
+  return rows[0]?.started === true;
 }
 
 export interface CiClosing {

@@ -10,7 +10,6 @@
 // consumers deduplicate.
 import { z } from 'zod';
 import type { Queryable } from '../db/index.ts';
-import { markSubmission } from '../db/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { AnyEnvelope, EventPublisher, PayloadInput } from '../events/index.ts';
 import { EVENTS, stableId, submissionKey, unexpectedEvent } from '../events/index.ts';
@@ -166,7 +165,6 @@ export async function applyPipelineState(deps: CiTrackerDeps, row: CiCheckRow, s
 
 async function startRunning(deps: CiTrackerDeps, row: CiCheckRow, now: Date, log: Logger): Promise<void> {
   if (row.status !== 'queued') return;
-  await markSubmission(deps.db, row.submissionId, 'running', now);
   await deps.publisher.publish(EVENTS.pipelineStatus, {
     id: stableId('pipeline.status', row.checkId, 'running'),
     key: submissionKey(row.course, row.assignment, row.student),
@@ -175,7 +173,7 @@ async function startRunning(deps: CiTrackerDeps, row: CiCheckRow, now: Date, log
       commitSha: row.commitSha, state: 'running', reason: null, projectId: row.projectId, priority: row.priority,
     },
   });
-  await markCiRunning(deps.db, row.checkId, now);
+  await markCiRunning(deps.db, row, now);
   log.info({ checkId: row.checkId, pipeline: row.pipelineId }, 'gitlab-ci check running');
 }
 

@@ -215,6 +215,31 @@ test('a pipeline stored with its check between the tracker\'s two lookups is app
   assert.deepEqual((await recordsOf(w, 'pipelineResults', 'dora')).map((e) => e.id), [stableId('test.result', check.id)]);
 });
 
+test('a running webhook for a check closed meanwhile leaves check and submission as they are', async (t) => {
+  const w = await world(t);
+  const { check, submission, input } = await seed(w, 'eli');
+  const { pipelineId } = await startCiCheck(deps(w), input);
+  // A result closes the check (and grades the submission) after the tracker read it queued.
+  let closed = false;
+  const db: Queryable = {
+    query: async (sql, params) => {
+      const result = await w.db.query(sql, params);
+      if (!closed && sql.includes('c.pipeline_id = $2')) {
+        closed = true;
+        await w.db.query("UPDATE checks SET status = 'finished' WHERE id = $1", [check.id]);
+        await w.db.query("UPDATE submissions SET status = 'graded' WHERE id = $1", [submission.id]);
+      }
+      return result as never;
+    },
+  };
+  const handler = ciTrackerHandler({ db, publisher: w.producer, now: () => w.clock });
+  const hook = pipelineEvent('eli', PROJECT, pipelineId ?? -1, 'running');
+  await handler(hook, { topic: 'gitlab.events', partition: 0, offset: 0n, key: hook.key, log });
+  assert.equal(closed, true);
+  assert.equal((await findCheck(w.db, check.id))?.status, 'finished');
+  assert.equal((await listSubmissions(w.db, { student: 'eli' }))[0]?.status, 'graded', 'not moved back to running');
+});
+
 test('a canceled pipeline is a system error, and a branch that moved on is told with the result', async (t) => {
   const w = await world(t);
   const { input } = await seed(w);
