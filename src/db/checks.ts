@@ -217,13 +217,3 @@ export async function newerAdmittedSubmission(db: Queryable, submissionId: strin
   );
   return rows[0]?.newer === true;
 }
-
-/**
- * A scalar subquery: how many checks wait ahead of the submission `me` of the outer query (same
- * or higher priority, queued earlier), so that it is read with the submission in one round trip
- * (findNotifyTarget, for a `queued` status).
- */
-export const QUEUE_AHEAD_OF_ME = `(SELECT count(*) FROM submissions other
-   WHERE other.status = 'queued' AND other.id <> me.id AND other.queued_at < me.queued_at
-     AND (CASE other.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)
-         <= (CASE me.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END))`;

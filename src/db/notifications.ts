@@ -4,7 +4,6 @@
  * (the submission's project, commit and branch), and the "student was told" stamp.
  */
 import type { Queryable } from './database.ts';
-import { QUEUE_AHEAD_OF_ME } from './checks.ts';
 
 /** Where a notification went: GitLab's commit status line, its comment, e-mail, chat webhook. */
 export type NotificationChannel = 'gitlab-status' | 'gitlab-comment' | 'email' | 'webhook' | 'suppressed';
@@ -111,10 +110,16 @@ interface TargetRow {
   notified_at: Date | null;
 }
 
-/** With `queuePosition`, the target says how many checks wait ahead of it (queuePosition), read in
- * the same round trip: a `queued` status shows it. */
+/** How many checks wait ahead of the submission `me` (same or higher priority, queued earlier). */
+const QUEUE_POSITION_COLUMN = `, (SELECT count(*) FROM submissions other
+   WHERE other.status = 'queued' AND other.id <> me.id AND other.queued_at < me.queued_at
+     AND (CASE other.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)
+         <= (CASE me.priority WHEN 'exam' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END)) AS ahead`;
+
+/** With `queuePosition`, the target also says how many checks wait ahead of it, read in the same
+ * round trip: a `queued` status shows it. */
 export async function findNotifyTarget(db: Queryable, submissionId: string, options: { queuePosition?: boolean } = {}): Promise<(NotifyTarget & { readonly queuePosition?: number }) | null> {
-  const ahead = options.queuePosition === true ? `, ${QUEUE_AHEAD_OF_ME} AS ahead` : '';
+  const ahead = options.queuePosition === true ? QUEUE_POSITION_COLUMN : '';
   const { rows } = await db.query<TargetRow & { ahead?: string }>(
     `SELECT me.project_id, me.commit_sha, me.branch, me.ref, me.graded_at, me.notified_at${ahead} FROM submissions me WHERE me.id = $1`, [submissionId],
   );

@@ -20,7 +20,14 @@ const AUDITED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   },
   'db/grades.ts': {
     GRADE_COLUMNS: 'constant column list',
+    SUBMISSION_FOR_GRADING: 'constant column list',
+    "prefixedColumns(CHECK_COLUMNS, 'c', 'c_')": 'a constant column list (checks.ts), each column as alias.column AS prefix_column',
+    "prefixedColumns(GRADE_COLUMNS, 'g', 'g_')": 'a constant column list, each column as alias.column AS prefix_column',
     "tuples.join(', ')": 'tuples of $n placeholders only',
+  },
+  'db/notifications.ts': {
+    QUEUE_POSITION_COLUMN: 'constant scalar subquery of fixed columns',
+    ahead: 'QUEUE_POSITION_COLUMN or nothing',
   },
   'db/submissions.ts': {
     COLUMNS: 'constant column list',
