@@ -14,14 +14,15 @@ export function createRedactor(secret: string): Redact {
   return (text) => forms.reduce((result, form) => result.split(form).join(REDACTED), text);
 }
 
-/** One line for an error thrown by fetch: `fetch failed` alone says nothing, its cause does. */
+/** One line for a network error of fetch or undici: `fetch failed` alone says nothing, its cause does. */
 export function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause : null;
-  const code = (cause as (Error & { code?: unknown }) | null)?.code;
   if (error.name === 'TimeoutError') return 'timed out';
-  if (cause !== null) return `${typeof code === 'string' ? code : cause.name}: ${cause.message}`;
-  return `${error.name}: ${error.message}`;
+  // fetch wraps the reason (TypeError 'fetch failed', cause ECONNREFUSED); undici's request()
+  // throws it as it is (ECONNREFUSED, UND_ERR_SOCKET 'other side closed').
+  const reason = error.cause instanceof Error ? error.cause : error;
+  const code = (reason as Error & { code?: unknown }).code;
+  return `${typeof code === 'string' ? code : reason.name}: ${reason.message}`;
 }
 
 /** A stand-in for an error that may quote the token: same name and code, redacted message, no stack from outside. */

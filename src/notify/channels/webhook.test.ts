@@ -1,8 +1,25 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import type { GradeSummary } from '../types.ts';
-import { signature, webhookBody } from './webhook.ts';
+import { postWebhook, signature, webhookBody } from './webhook.ts';
+
+/** A local HTTP server answering every request with `answer`; records what it was sent. */
+async function hookServer(t: TestContext, answer: (res: ServerResponse) => void): Promise<{ url: string; bodies: string[] }> {
+  const bodies: string[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });
+    req.on('end', () => { bodies.push(body); answer(res); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+}
 
 test('the signature is sha256= and the hex HMAC of the exact body', () => {
   const body = '{"a":1}';
@@ -18,4 +35,17 @@ test('the body: a line for chat hooks and the whole grade', () => {
     latePenaltyPercent: 0, tests: [], url: null,
   } satisfies GradeSummary;
   assert.deepEqual(webhookBody(grade), { type: 'grade', text: 'algo-2026 hw1 alice: Score 100/100 (1/1 test)', grade });
+});
+
+test('a hook is posted signed; a redirect is not followed, so the body goes nowhere else', async (t) => {
+  const elsewhere = await hookServer(t, (res) => res.writeHead(200).end());
+  const redirecting = await hookServer(t, (res) => res.writeHead(302, { location: elsewhere.url }).end());
+  const ok = await hookServer(t, (res) => res.writeHead(204).end());
+  const payload = { type: 'grade' as const, text: 'x', grade: {} as GradeSummary };
+  assert.equal(await postWebhook({ url: ok.url, secret: 'k' }, payload, { deliveryId: 'd1' }), 'HTTP 204');
+  assert.deepEqual(ok.bodies, [JSON.stringify(payload)]);
+  await assert.rejects(postWebhook({ url: redirecting.url, secret: null }, payload, { deliveryId: 'd2' }), { code: 'NOTIFY_WEBHOOK_REJECTED', retryable: false });
+  assert.equal(redirecting.bodies.length, 1);
+  assert.deepEqual(elsewhere.bodies, [], 'the redirect target got nothing');
+  await assert.rejects(postWebhook({ url: 'http://127.0.0.1:1/hook', secret: null }, payload, { deliveryId: 'd3' }), { code: 'NOTIFY_WEBHOOK_UNAVAILABLE', retryable: true });
 });

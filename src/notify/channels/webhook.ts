@@ -4,6 +4,7 @@
 // drop a repeat. The URL is treated as a secret (chat hooks carry their token in the path):
 // errors name only its origin.
 import { createHmac } from 'node:crypto';
+import { Agent, request } from 'undici';
 import type { WebhookNotify } from '../../courses/index.ts';
 import { AppError } from '../../errors/index.ts';
 import { statusDescription } from '../format.ts';
@@ -27,6 +28,9 @@ export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
+/** One keep-alive pool for every course's hook; idle connections do not keep the process alive. */
+const agent = new Agent({ keepAliveTimeout: 30_000 });
+
 export interface PostWebhookOptions {
   /** The whole request, answer included (default 10 000). */
   readonly timeoutMs?: number;
@@ -41,24 +45,25 @@ export async function postWebhook(settings: WebhookNotify, payload: WebhookBody,
   };
   if (settings.secret !== null) headers[SIGNATURE_HEADER] = signature(settings.secret, body);
   const where = origin(settings.url);
-  let response: Response;
+  let status: number;
   try {
-    response = await fetch(settings.url, {
-      method: 'POST', headers, body,
-      // A redirect would resend the body (and signature) somewhere not configured.
-      redirect: 'manual',
+    // undici's request(), as the GitLab transport: a third of fetch's CPU a call, and it never
+    // follows a redirect, which would resend the body (and signature) somewhere not configured.
+    const answer = await request(settings.url, {
+      method: 'POST', headers, body, dispatcher: agent,
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
-    await response.body?.cancel();
+    status = answer.statusCode;
+    await answer.body.dump();
   } catch (error) {
     const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error';
     throw new AppError('NOTIFY_WEBHOOK_UNAVAILABLE', `webhook at ${where} failed: ${reason}`, { retryable: true });
   }
-  if (response.status >= 200 && response.status < 300) return `HTTP ${response.status}`;
+  if (status >= 200 && status < 300) return `HTTP ${status}`;
   // 408, 429 and 5xx pass; other answers mean the hook is misconfigured and need a person.
-  const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-  throw new AppError('NOTIFY_WEBHOOK_REJECTED', `webhook at ${where} answered HTTP ${response.status}`, {
-    retryable, details: { status: response.status },
+  const retryable = status === 408 || status === 429 || status >= 500;
+  throw new AppError('NOTIFY_WEBHOOK_REJECTED', `webhook at ${where} answered HTTP ${status}`, {
+    retryable, details: { status },
   });
 }
 
