@@ -3,8 +3,8 @@
 // error or a log line, has passed through the redactor first.
 //
 // Requests go through undici's request() on a keep-alive Agent of the transport's own, not the
-// global fetch (the same client under a WHATWG layer): 119-127 us of CPU a request against
-// 380-478 us, measured side by side (docs/performance.md). Like fetch with redirect: 'manual',
+// global fetch (the same client under a WHATWG layer): 119-161 us of CPU a request against
+// 380-532 us (bench/tools/http-client-cost.ts, docs/performance.md). Like fetch with redirect: 'manual',
 // it never follows a redirect, so PRIVATE-TOKEN is never resent to wherever one points.
 import { Agent, request as httpRequest } from 'undici';
 import { AppError } from '../errors/index.ts';
