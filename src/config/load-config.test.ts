@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -50,8 +50,9 @@ test('every problem is reported at once, naming the variable and what was expect
   assert.doesNotMatch(error.message, /"short"/, 'a secret is never echoed');
 });
 
-test('GRADEFLOW_CONFIG_FILE supplies values; the environment wins', () => {
+test('GRADEFLOW_CONFIG_FILE supplies values; the environment wins', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gradeflow-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'gradeflow.env');
   writeFileSync(file, 'PORT=9000\nKAFKA_TOPIC_PREFIX=prod.\n# comment\nLOG_LEVEL=debug\n');
   const config = loadConfig({ GRADEFLOW_CONFIG_FILE: file, LOG_LEVEL: 'warn' });
