@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Assignment } from '../courses/index.ts';
-import { createCheck, markCheck } from './checks.ts';
+import { createCheck } from './checks.ts';
 import type { Queryable } from './database.ts';
 import {
-  TEST_RESULT_CHUNK, findGrade, finishGrading, gradeOfSubmission, insertGrade, listCountingGrades, loadGradingTarget, markSubmissionGraded,
-  previousGradeScore, submissionDetail, submissionForGrading,
+  TEST_RESULT_CHUNK, findGrade, finishGrading, gradeOfSubmission, insertGrade, listCountingGrades, loadGradingTarget,
+  submissionDetail, submissionForGrading,
 } from './grades.ts';
 import type { Grade, GradeTest } from './grades.ts';
 import { recordSubmission } from './submissions.ts';
@@ -57,15 +57,17 @@ backendTest('test results are written in chunks and read back in order', async (
   assert.deepEqual(stored?.tests.map((t) => t.name), many.map((t) => t.name));
 });
 
-backendTest('previousGradeScore is the grade just before, whatever came later', async ({ db }) => {
+backendTest('finishGrading reads the grade just before, whatever came later', async ({ db }) => {
   const ids = await seed(db, 'carol', '2026-11-30T10:00:00Z');
   const at = (h: number) => new Date(Date.UTC(2026, 11, 1, h));
   const [g1, g2, g3] = [grade(ids, 'carol', { suiteVersion: 's1', score: 40, gradedAt: at(1) }),
     grade(ids, 'carol', { suiteVersion: 's2', score: 60, gradedAt: at(2) }), grade(ids, 'carol', { suiteVersion: 's3', score: 70, verdict: 'time-limit', gradedAt: at(3) })];
   for (const g of [g1, g2, g3]) await db.transaction((tx) => insertGrade(tx, g, []));
-  assert.equal(await previousGradeScore(db, g1), null);
-  assert.deepEqual(await previousGradeScore(db, g2), { score: 40, verdict: 'graded' });
-  assert.deepEqual(await previousGradeScore(db, g3), { score: 60, verdict: 'graded' });
+  // A redelivery of each result, after all three were graded: the check and submission stay.
+  const previousOf = (g: Grade) => finishGrading(db, g, { checkId: ids.checkId, finishedAt: g.gradedAt, verdict: g.verdict, message: null, logUri: null, status: null });
+  assert.equal(await previousOf(g1), null);
+  assert.deepEqual(await previousOf(g2), { score: 40, verdict: 'graded' });
+  assert.deepEqual(await previousOf(g3), { score: 60, verdict: 'graded' });
   assert.equal((await gradeOfSubmission(db, ids.submissionId))?.id, g3.id, 'the latest grade is the submission\'s grade');
 });
 
@@ -97,10 +99,9 @@ backendTest('submissionDetail has the six times, the latest check\'s artifacts a
   const g = grade(ids, 'frank', { gradedAt: new Date('2026-11-30T10:01:05Z') });
   await db.transaction(async (tx) => {
     await insertGrade(tx, g, TESTS);
-    await markCheck(tx, ids.checkId, { status: 'finished', at: finishedAt, verdict: 'graded', logUri: 'artifacts/l', reportUris: ['artifacts/r'] });
-    await markSubmissionGraded(tx, ids.submissionId, { status: 'graded', finishedAt, gradedAt: g.gradedAt });
+    await finishGrading(tx, g, { checkId: ids.checkId, finishedAt, verdict: 'graded', message: null, logUri: 'artifacts/l', reportUris: ['artifacts/r'], status: 'graded' });
     // A redelivery neither moves the status nor the times.
-    await markSubmissionGraded(tx, ids.submissionId, { status: null, finishedAt: new Date(), gradedAt: new Date() });
+    await finishGrading(tx, { ...g, gradedAt: new Date() }, { checkId: ids.checkId, finishedAt: new Date(), verdict: 'graded', message: null, logUri: null, status: null });
   });
   const detail = await submissionDetail(db, ids.submissionId);
   assert.equal(detail?.status, 'graded');

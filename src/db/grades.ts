@@ -105,20 +105,6 @@ export async function findGrade(db: Queryable, gradeId: string): Promise<Grade |
   return rows[0] === undefined ? null : toGrade(rows[0]);
 }
 
-/**
- * The grade of the same submission that came just before `grade` (null for a first grading).
- * "Before" is by graded_at, not "any other", so a redelivery computes the same answer even after
- * later re-grades exist.
- */
-export async function previousGradeScore(db: Queryable, grade: Pick<Grade, 'id' | 'submissionId' | 'gradedAt'>): Promise<{ score: number; verdict: string } | null> {
-  const { rows } = await db.query<{ score: number; verdict: string }>(
-    `SELECT score, verdict FROM grades WHERE submission_id = $1 AND id <> $2 AND (graded_at < $3 OR (graded_at = $3 AND id < $2))
-      ORDER BY graded_at DESC, id DESC LIMIT 1`,
-    [grade.submissionId, grade.id, grade.gradedAt],
-  );
-  return rows[0] ?? null;
-}
-
 interface TestRow { name: string; status: GradeTest['status']; points: number; max_points: number; time_seconds: number | null; message: string | null }
 
 async function testsOf(db: Queryable, gradeId: string): Promise<GradeTest[]> {
@@ -216,9 +202,12 @@ export interface GradedCheck {
 
 /**
  * The rest of grading, after insertGrade and in its transaction, as one statement: the check
- * finished with the grade's verdict, the submission's finished_at and graded_at stamped once
- * (markSubmissionGraded), and the grade before this one read (previousGradeScore), so that the
- * caller can tell whether the student is told again.
+ * finished with the grade's verdict; the submission's finished_at and graded_at stamped once, its
+ * status moved only when `status` is given (a new grade: a redelivered result must not move a
+ * notified submission back to `graded`); and the grade of the submission that came just before
+ * this one read (null for a first grading), so that the caller can tell whether the student is
+ * told again. "Before" is by graded_at, not "any other", so a redelivery computes the same answer
+ * even after later re-grades exist.
  */
 export async function finishGrading(tx: Queryable, grade: Pick<Grade, 'id' | 'submissionId' | 'gradedAt'>, check: GradedCheck): Promise<{ score: number; verdict: string } | null> {
   const { rows } = await tx.query<{ score: number; verdict: string }>(
@@ -236,18 +225,6 @@ export async function finishGrading(tx: Queryable, grade: Pick<Grade, 'id' | 'su
       check.reportUris === undefined ? null : JSON.stringify(check.reportUris), grade.submissionId, check.status, grade.gradedAt, grade.id],
   );
   return rows[0] ?? null;
-}
-
-/**
- * Stamps finished_at and graded_at once. The status moves only when `status` is given (a new
- * grade): a redelivered result must not move a notified submission back to `graded`.
- */
-export async function markSubmissionGraded(tx: Queryable, submissionId: string, change: { status: string | null; finishedAt: Date; gradedAt: Date }): Promise<void> {
-  await tx.query(
-    `UPDATE submissions SET status = COALESCE($2, status), finished_at = COALESCE(finished_at, $3), graded_at = COALESCE(graded_at, $4)
-      WHERE id = $1`,
-    [submissionId, change.status, change.finishedAt, change.gradedAt],
-  );
 }
 
 export interface CountingGrade {

@@ -32,10 +32,8 @@ export type { AdmissionHistoryRow, AdmitInput, Check, Executor, NewCheck, Priori
 export {
   insertGrade,
   findGrade,
-  previousGradeScore,
   gradeOfSubmission,
   submissionForGrading,
-  markSubmissionGraded,
   loadGradingTarget,
   finishGrading,
   listCountingGrades,

@@ -83,9 +83,28 @@ function pipelineEvent(student: string, projectId: number, pipelineId: number, s
   return decodeEvent(JSON.stringify(createEnvelope(EVENTS.gitlabEvent, 'test', { key: submissionKey('algo', 'hw1', student), payload })));
 }
 
-function tracker(w: World) {
-  const handler = ciTrackerHandler({ db: w.db, publisher: w.producer, now: () => w.clock });
+function tracker(w: World, db: Queryable = w.db) {
+  const handler = ciTrackerHandler({ db, publisher: w.producer, now: () => w.clock });
   return (event: AnyEnvelope) => handler(event, { topic: 'gitlab.events', partition: 0, offset: 0n, key: event.key, log });
+}
+
+/**
+ * The world's database, with `meanwhile` run once right after the tracker's lookup of a check by
+ * pipeline returned: another process changing the check between the tracker's read and its write.
+ */
+function interleaved(w: World, meanwhile: () => Promise<void>): { db: Queryable; ran: () => boolean } {
+  let ran = false;
+  const db: Queryable = {
+    query: async (sql, params) => {
+      const result = await w.db.query(sql, params);
+      if (!ran && sql.includes('c.pipeline_id = $2')) {
+        ran = true;
+        await meanwhile();
+      }
+      return result as never;
+    },
+  };
+  return { db, ran: () => ran };
 }
 
 /** Every record of `student` on `topic` up to a marker published now with the same key. */
@@ -196,21 +215,11 @@ test('a pipeline stored with its check between the tracker\'s two lookups is app
   const { check } = await seed(w, 'dora');
   // The orchestrator stores pipeline 4545 just after the tracker looked the pipeline up and found
   // no check: the tracker's second lookup (by GRADEFLOW_CHECK_ID) sees it stored.
-  let stored = false;
-  const db: Queryable = {
-    query: async (sql, params) => {
-      const result = await w.db.query(sql, params);
-      if (!stored && sql.includes('c.pipeline_id = $2')) {
-        stored = true;
-        await w.db.query("UPDATE checks SET gitlab_project = $2, pipeline_id = 4545 WHERE id = $1", [check.id, String(PROJECT)]);
-      }
-      return result as never;
-    },
-  };
-  const handler = ciTrackerHandler({ db, publisher: w.producer, now: () => w.clock });
-  const hook = pipelineEvent('dora', PROJECT, 4545, 'success', '2026-05-01 10:02:00 UTC', { GRADEFLOW_CHECK_ID: check.id });
-  await handler(hook, { topic: 'gitlab.events', partition: 0, offset: 0n, key: hook.key, log });
-  assert.equal(stored, true, 'the pipeline was stored between the two lookups');
+  const store = interleaved(w, async () => {
+    await w.db.query('UPDATE checks SET gitlab_project = $2, pipeline_id = 4545 WHERE id = $1', [check.id, String(PROJECT)]);
+  });
+  await tracker(w, store.db)(pipelineEvent('dora', PROJECT, 4545, 'success', '2026-05-01 10:02:00 UTC', { GRADEFLOW_CHECK_ID: check.id }));
+  assert.equal(store.ran(), true, 'the pipeline was stored between the two lookups');
   assert.equal((await findCheck(w.db, check.id))?.status, 'finished');
   assert.deepEqual((await recordsOf(w, 'pipelineResults', 'dora')).map((e) => e.id), [stableId('test.result', check.id)]);
 });
@@ -220,22 +229,12 @@ test('a running webhook for a check closed meanwhile leaves check and submission
   const { check, submission, input } = await seed(w, 'eli');
   const { pipelineId } = await startCiCheck(deps(w), input);
   // A result closes the check (and grades the submission) after the tracker read it queued.
-  let closed = false;
-  const db: Queryable = {
-    query: async (sql, params) => {
-      const result = await w.db.query(sql, params);
-      if (!closed && sql.includes('c.pipeline_id = $2')) {
-        closed = true;
-        await w.db.query("UPDATE checks SET status = 'finished' WHERE id = $1", [check.id]);
-        await w.db.query("UPDATE submissions SET status = 'graded' WHERE id = $1", [submission.id]);
-      }
-      return result as never;
-    },
-  };
-  const handler = ciTrackerHandler({ db, publisher: w.producer, now: () => w.clock });
-  const hook = pipelineEvent('eli', PROJECT, pipelineId ?? -1, 'running');
-  await handler(hook, { topic: 'gitlab.events', partition: 0, offset: 0n, key: hook.key, log });
-  assert.equal(closed, true);
+  const close = interleaved(w, async () => {
+    await w.db.query("UPDATE checks SET status = 'finished' WHERE id = $1", [check.id]);
+    await w.db.query("UPDATE submissions SET status = 'graded' WHERE id = $1", [submission.id]);
+  });
+  await tracker(w, close.db)(pipelineEvent('eli', PROJECT, pipelineId ?? -1, 'running'));
+  assert.equal(close.ran(), true);
   assert.equal((await findCheck(w.db, check.id))?.status, 'finished');
   assert.equal((await listSubmissions(w.db, { student: 'eli' }))[0]?.status, 'graded', 'not moved back to running');
 });

@@ -37,7 +37,7 @@ test('the body: a line for chat hooks and the whole grade', () => {
   assert.deepEqual(webhookBody(grade), { type: 'grade', text: 'algo-2026 hw1 alice: Score 100/100 (1/1 test)', grade });
 });
 
-test('a hook is posted signed; a redirect is not followed, so the body goes nowhere else', async (t) => {
+test('a hook is posted; a redirect is not followed, so the body goes nowhere else', async (t) => {
   const elsewhere = await hookServer(t, (res) => res.writeHead(200).end());
   const redirecting = await hookServer(t, (res) => res.writeHead(302, { location: elsewhere.url }).end());
   const ok = await hookServer(t, (res) => res.writeHead(204).end());
