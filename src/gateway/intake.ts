@@ -161,7 +161,6 @@ export class WebhookIntake {
       await this.#deps.producer.produceGitLabEvent(input);
       return false;
     }
-    const record = spoolRecord(input);
     if (spool.depth === 0) {
       const produced = this.#deps.producer.produceGitLabEvent(input);
       let gaveUp = false;
@@ -176,7 +175,9 @@ export class WebhookIntake {
         this.#deps.log.warn({ err: error, eventId: input.event.id }, 'Kafka cannot take the event: spooling it');
       }
     }
-    await spool.append(record);
+    // Made only now: the envelope is a function of the input (its id and time are set), and
+    // encoding it before every produce would validate and serialise each webhook twice.
+    await spool.append(spoolRecord(input));
     return true;
   }
 
