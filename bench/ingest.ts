@@ -14,6 +14,7 @@ import { runHelper, spawnNode, waitHealthy } from './lib/processes.ts';
 import type { Running } from './lib/processes.ts';
 import { findFreePorts } from '../src/kafka/local/ports.ts';
 import { ProcessMeter } from './lib/procstat.ts';
+import { SERVICE_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { startSystem } from './lib/system.ts';
 
 const SECTION = 'ingest';
@@ -61,7 +62,7 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
   try {
     mkdirSync(dir, { recursive: true });
     // JIT and connection warm-up; its webhooks are on the topic too (and counted by `consume`).
-    const warmup = await load('warmup', { amount: options.quick ? 200 : 2000, connections: 10 });
+    const warmup = await load('warmup', { amount: options.warmupRequests, connections: 10 });
     const limit = warmup.result.rateLimitPerMinute;
     report.log(SECTION, limit === null ? 'the gateway announces no per-source webhook limit'
       : `the gateway limits webhooks to ${limit} a minute per source address${limit < 1_000_000 ? ' — GRADEFLOW_WEBHOOK_RATE_LIMIT was not honoured: expect 429s at saturation' : ''}`);
@@ -70,7 +71,7 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
     report.figure(SECTION, `accepted webhooks/s at a fixed ${options.fixedRate}/s`, Math.round(fixed.result.acceptedPerSecond), '/s',
       `${fixed.result.accepted} in ${fixed.result.durationSeconds.toFixed(1)} s, ${options.fixedConnections} connections, body ${fixed.result.bodyBytes} B`);
     report.figure(SECTION, `accept latency p50 at ${options.fixedRate}/s`, fixed.result.latencyMs.p50, 'ms');
-    report.figure(SECTION, `accept latency p99 at ${options.fixedRate}/s`, fixed.result.latencyMs.p99, 'ms', `max ${fixed.result.latencyMs.max} ms; corrected for coordinated omission`);
+    report.figure(SECTION, `accept latency p99 at ${options.fixedRate}/s`, fixed.result.latencyMs.p99, 'ms', `max ${fixed.result.latencyMs.max} ms; open loop, from each request's planned send time`);
     reportUsage(context, SECTION, fixed.usage.map((u) => ({ ...u, name: `${u.name} (fixed rate)` })));
 
     const saturation = await load('saturation', { amount: options.saturationRequests, connections: options.saturationConnections });
@@ -95,6 +96,21 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
       `${perf.records} records, p50 ${perf.p50Ms} ms, p99 ${perf.p99Ms} ms, ${perf.cpuSeconds.toFixed(1)} s CPU`);
     report.figure(SECTION, 'ratio gateway (saturation) / ProducerPerformance', Number((saturation.result.acceptedPerSecond / perf.recordsPerSecond).toFixed(3)), '');
 
+    // Kafka's own producer at the gateway's fixed rate, linger 0, its JIT warm-up left out: the
+    // latency a produce of one record at a time has from this broker on this machine.
+    const steadyTopic = `${perfTopic}-steady`;
+    await createTopic(broker.brokers, steadyTopic, 12);
+    const steadyRecords = options.fixedRate * options.fixedSeconds;
+    const steadyMeter = new ProcessMeter();
+    if (broker.pid !== null) steadyMeter.add('broker (JVM)', broker.pid);
+    const steady = await producerPerformance({
+      libDir: broker.libDir, brokers: broker.brokers, topic: steadyTopic, records: steadyRecords + options.warmupRequests, recordSize,
+      throughput: options.fixedRate, warmupRecords: options.warmupRequests,
+    });
+    report.figure(SECTION, `ProducerPerformance latency p50 / p99 at ${options.fixedRate} records/s`, `${steady.p50Ms} / ${steady.p99Ms}`, 'ms',
+      `linger.ms=0, steady state after ${options.warmupRequests} warm-up records, ${steady.cpuSeconds.toFixed(1)} s CPU`);
+    reportUsage(context, SECTION, steadyMeter.stop().map((u) => ({ ...u, name: `${u.name} (ProducerPerformance at ${options.fixedRate}/s)` })));
+
     const perfTopic2 = `${perfTopic}-envelopes`;
     await createTopic(broker.brokers, perfTopic2, 12);
     const perfReal = await producerPerformance({ libDir: broker.libDir, brokers: broker.brokers, topic: perfTopic2, records: options.perfRecords, payloadFile });
@@ -102,12 +118,30 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
       `compresses like the real records; p50 ${perfReal.p50Ms} ms, p99 ${perfReal.p99Ms} ms, ${perfReal.cpuSeconds.toFixed(1)} s CPU`);
     report.figure(SECTION, 'ratio gateway (saturation) / ProducerPerformance (envelopes)', Number((saturation.result.acceptedPerSecond / perfReal.recordsPerSecond).toFixed(3)), '');
 
-    const ceiling = await httpCeiling(context, dir, { amount: options.saturationRequests, connections: options.saturationConnections });
-    report.figure(SECTION, 'HTTP ceiling: bare Fastify answering 202, same load', Math.round(ceiling.acceptedPerSecond), '/s',
-      `p50 ${ceiling.latencyMs.p50} ms, p99 ${ceiling.latencyMs.p99} ms; no token, mapping or Kafka`);
-    report.figure(SECTION, 'ratio gateway (saturation) / HTTP ceiling', Number((saturation.result.acceptedPerSecond / ceiling.acceptedPerSecond).toFixed(3)), '');
-    report.figure(SECTION, 'ratio HTTP ceiling / ProducerPerformance', Number((ceiling.acceptedPerSecond / perf.recordsPerSecond).toFixed(3)), '',
+    const loads = [
+      { name: 'warmup', amount: options.warmupRequests, connections: 10 },
+      { name: 'fixed', amount: options.fixedRate * options.fixedSeconds, connections: options.fixedConnections, overallRate: options.fixedRate },
+      { name: 'saturation', amount: options.saturationRequests, connections: options.saturationConnections },
+    ];
+    const [, ceilingFixed, ceilingSaturated] = await httpBaseline(context, dir, 'ceiling', {}, loads) as [LoadResult, LoadResult, LoadResult];
+    report.figure(SECTION, `HTTP ceiling: accept latency p50 / p99 at ${options.fixedRate}/s`, `${ceilingFixed.latencyMs.p50} / ${ceilingFixed.latencyMs.p99}`, 'ms',
+      `bare Fastify answering 202, same steady load: the load generator's and HTTP's own share of the gateway's latency`);
+    report.figure(SECTION, 'HTTP ceiling: bare Fastify answering 202, same load', Math.round(ceilingSaturated.acceptedPerSecond), '/s',
+      `p50 ${ceilingSaturated.latencyMs.p50} ms, p99 ${ceilingSaturated.latencyMs.p99} ms; no token, mapping or Kafka`);
+    report.figure(SECTION, 'ratio gateway (saturation) / HTTP ceiling', Number((saturation.result.acceptedPerSecond / ceilingSaturated.acceptedPerSecond).toFixed(3)), '');
+    report.figure(SECTION, 'ratio HTTP ceiling / ProducerPerformance', Number((ceilingSaturated.acceptedPerSecond / perf.recordsPerSecond).toFixed(3)), '',
       'the most any HTTP gateway in Node reaches against the producer tool here');
+
+    const floorTopic = `${perfTopic}-floor`;
+    await createTopic(broker.brokers, floorTopic, 12);
+    const [floorWarmup, floorFixed, floorSaturated] = await httpBaseline(context, dir, 'floor', { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_TOPIC: floorTopic }, loads) as [LoadResult, LoadResult, LoadResult];
+    report.figure(SECTION, `HTTP-to-Kafka floor: accept latency p50 / p99 at ${options.fixedRate}/s`, `${floorFixed.latencyMs.p50} / ${floorFixed.latencyMs.p99}`, 'ms',
+      `bare Fastify producing each body with the gateway's client and group commit before its 202, nothing else; gateway p99 / floor p99 ${(fixed.result.latencyMs.p99 / floorFixed.latencyMs.p99).toFixed(2)}`);
+    report.figure(SECTION, 'HTTP-to-Kafka floor at saturation', Math.round(floorSaturated.acceptedPerSecond), '/s',
+      `p50 ${floorSaturated.latencyMs.p50} ms, p99 ${floorSaturated.latencyMs.p99} ms; gateway / floor ${(saturation.result.acceptedPerSecond / floorSaturated.acceptedPerSecond).toFixed(3)}, floor / ProducerPerformance ${(floorSaturated.acceptedPerSecond / perf.recordsPerSecond).toFixed(3)}`);
+    const floorOnTopic = await countRecords(broker.brokers, floorTopic);
+    report.check(SECTION, 'HTTP-to-Kafka floor: every accepted body is on its topic', floorOnTopic === floorWarmup.accepted + floorFixed.accepted + floorSaturated.accepted,
+      `${floorOnTopic} records, ${floorWarmup.accepted + floorFixed.accepted + floorSaturated.accepted} accepted`);
   } finally {
     const codes = await system.stop();
     report.check(SECTION, 'gateway stopped cleanly', codes.get('gateway') === 0, `exit ${codes.get('gateway')}`);
@@ -117,18 +151,30 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
   return { prefix, topic, idsFiles, accepted };
 }
 
-/** The same saturation load against a bare Fastify endpoint in a process of its own. */
-async function httpCeiling(context: BenchContext, dir: string, load: { amount: number; connections: number }): Promise<LoadResult> {
+/** The same loads against a bare Fastify endpoint in a process of its own (http-ceiling.ts:
+ * the ceiling without Kafka, the floor with it). */
+async function httpBaseline(context: BenchContext, dir: string, kind: 'ceiling' | 'floor', env: Record<string, string>,
+  loads: ReadonlyArray<{ name: string; amount: number; connections: number; overallRate?: number }>): Promise<LoadResult[]> {
   const [port] = await findFreePorts(1);
-  const server = spawnNode({ name: 'http-ceiling', script: HTTP_CEILING, env: { PORT: String(port) }, logDir: context.logDir });
+  const label = kind === 'ceiling' ? 'HTTP ceiling' : 'HTTP-to-Kafka floor';
+  const server = spawnNode({ name: `http-${kind}`, script: HTTP_CEILING, env: { ...env, PORT: String(port) }, logDir: context.logDir, execArgv: SERVICE_NODE_FLAGS });
   try {
     await waitHealthy(server, `http://127.0.0.1:${port}/healthz`);
-    const result = await runHelper<LoadResult>({
-      name: 'load-generator-ceiling', script: LOAD_GENERATOR, logDir: context.logDir, timeoutMs: 900_000,
-      input: { ...load, url: `http://127.0.0.1:${port}`, secret: WEBHOOK_SECRET, course: 'bench', students: 2400, runId: `${context.runId}-ceiling`, idsFile: path.join(dir, 'ceiling.ids') } satisfies LoadInput,
-    });
-    context.report.check(SECTION, 'HTTP ceiling: every request answered 202', result.accepted === load.amount && result.errors === 0, `${result.accepted}/${load.amount}, ${result.errors} errors`);
-    return result;
+    const results: LoadResult[] = [];
+    for (const { name, ...load } of loads) {
+      const meter = new ProcessMeter();
+      meter.add(label, server.pid);
+      if (kind === 'floor' && context.broker.pid !== null) meter.add('broker (JVM)', context.broker.pid);
+      const result = await runHelper<LoadResult>({
+        name: `load-generator-${kind}-${name}`, script: LOAD_GENERATOR, logDir: context.logDir, timeoutMs: 900_000,
+        input: { ...load, url: `http://127.0.0.1:${port}`, secret: WEBHOOK_SECRET, course: 'bench', students: 2400, runId: `${context.runId}-${kind}-${name}`, idsFile: path.join(dir, `${kind}-${name}.ids`) } satisfies LoadInput,
+      });
+      if (name !== 'warmup') reportUsage(context, SECTION, meter.stop().map((u) => ({ ...u, name: `${u.name} (${kind}, ${name})` })));
+      else meter.stop();
+      context.report.check(SECTION, `${label} (${name}): every request answered 202`, result.accepted === load.amount && result.errors === 0, `${result.accepted}/${load.amount}, ${result.errors} errors`);
+      results.push(result);
+    }
+    return results;
   } finally {
     await server.stop(10_000);
   }

@@ -47,21 +47,30 @@ export interface ProducerPerfOptions {
   /** --record-size; or payloadFile: --payload-file with one record value per line. */
   readonly recordSize?: number;
   readonly payloadFile?: string;
+  /** --throughput: records/s the tool paces itself to (default -1: as fast as it can). At a
+   * steady rate it sends with linger.ms=0, as the gateway does, so its latency compares. */
+  readonly throughput?: number;
+  /** --warmup-records: the first records, left out of the steady-state summary it prints last. */
+  readonly warmupRecords?: number;
 }
 
 export function producerPerfArgs(options: ProducerPerfOptions): string[] {
   const payload = options.payloadFile === undefined ? ['--record-size', String(options.recordSize ?? 1000)] : ['--payload-file', options.payloadFile];
+  const paced = options.throughput !== undefined && options.throughput > 0;
   return [
-    '--topic', options.topic, '--num-records', String(options.records), ...payload, '--throughput', '-1',
+    '--topic', options.topic, '--num-records', String(options.records), ...payload, '--throughput', String(paced ? options.throughput : -1),
     '--producer-props', `bootstrap.servers=${options.brokers.join(',')}`, 'acks=all', 'enable.idempotence=true', 'compression.type=snappy',
+    ...(paced ? ['linger.ms=0'] : []),
+    ...(options.warmupRecords === undefined ? [] : ['--warmup-records', String(options.warmupRecords)]),
   ];
 }
 
 export async function producerPerformance(options: ProducerPerfOptions): Promise<ProducerPerfResult> {
   const args = producerPerfArgs(options);
   const run = await runJava(options.libDir, 'org.apache.kafka.tools.ProducerPerformance', args, 600_000);
-  // "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, ..."
-  const summary = [...run.output.matchAll(/(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/g)].pop();
+  // "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, ...";
+  // with --warmup-records a last line "N steady state records sent, ..." leaves the warm-up out.
+  const summary = [...run.output.matchAll(/(\d+) (?:steady state )?records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, [\d.]+ ms max latency, (\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/g)].pop();
   if (run.code !== 0 || summary === undefined) throw new Error(`ProducerPerformance failed (exit ${run.code}):\n${run.output.slice(-3000)}`);
   const n = (i: number) => Number(summary[i]);
   return {

@@ -13,6 +13,8 @@ export interface BenchOptions {
   /** Fixed-rate ingestion: webhooks per second and how long. */
   readonly fixedRate: number;
   readonly fixedSeconds: number;
+  /** Webhooks (and ProducerPerformance records) sent first for JIT and connection warm-up. */
+  readonly warmupRequests: number;
   /** Saturation ingestion: requests sent as fast as `saturationConnections` connections allow. */
   readonly saturationRequests: number;
   readonly fixedConnections: number;
@@ -103,6 +105,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sections: new Set((only ?? SECTIONS) as Section[]),
     fixedRate: int(values.rate, 1000, '--rate'),
     fixedSeconds: int(values['fixed-seconds'], quick ? 2 : 30, '--fixed-seconds'),
+    warmupRequests: quick ? 200 : 2000,
     saturationRequests: int(values.saturation, quick ? 2000 : 60_000, '--saturation'),
     fixedConnections: 50,
     saturationConnections: int(values.connections, 100, '--connections'),
