@@ -19,13 +19,16 @@ import { FeedbackTracker } from './lib/feedback.ts';
 import { WEBHOOK_SECRET, createDatabase, groupLags, kafkaAdmin, makeStudentRepo, writeCourse } from './lib/infra.ts';
 import { PgMeter } from './lib/pg-meter.ts';
 import { PipelineDriver } from './lib/pipeline-driver.ts';
-import { runHelper } from './lib/processes.ts';
+import { runHelper, spawnNode, waitHealthy } from './lib/processes.ts';
+import { findFreePorts } from '../src/kafka/local/ports.ts';
+import { SERVICE_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { ProcessMeter } from './lib/procstat.ts';
 import { percentile } from './lib/report.ts';
 import type { SandboxBaseline } from './sandbox.ts';
 import { startSystem } from './lib/system.ts';
 
 const PUSHER = path.join(import.meta.dirname, 'children', 'pusher.ts');
+const IDLE_LOOP = path.join(import.meta.dirname, 'children', 'idle-loop.ts');
 
 export type Variant = 'gitlab-ci' | 'local';
 
@@ -177,6 +180,15 @@ export async function exam(context: BenchContext, variant: Variant, baseline: Sa
     if (!options.keep) await db.drop();
     throw error;
   });
+  // Beside the services, a Node process that does nothing but report its event-loop delay.
+  const [idlePort] = await findFreePorts(1);
+  const idle = spawnNode({ name: `idle-node-${slug}`, script: IDLE_LOOP, env: { PORT: String(idlePort) }, logDir: context.logDir, execArgv: SERVICE_NODE_FLAGS });
+  const idleUrl = `http://127.0.0.1:${idlePort}`;
+  await waitHealthy(idle, `${idleUrl}/healthz`).catch(async (error: unknown) => {
+    await Promise.all([system.stop(), gitlab.close()]);
+    if (!options.keep) await db.drop();
+    throw error;
+  });
   const meter = new ProcessMeter();
   for (const p of system.processes) meter.add(p.name, p.pid, true);
   if (broker.pid !== null) meter.add('broker (JVM)', broker.pid);
@@ -224,7 +236,7 @@ export async function exam(context: BenchContext, variant: Variant, baseline: Sa
       report.figure(section, 'ratio sustained / runCheck rate', Number((sustained / baseline.runCheckPerSecond).toFixed(3)), '');
     }
     reportUsage(context, section, usage);
-    await reportEventLoopLag(context, section, system.urls);
+    await reportEventLoopLag(context, section, new Map([...system.urls, ['idle Node process (baseline)', idleUrl]]));
     report.figure(section, 'CPU PostgreSQL backends', Number(pg.cpuSeconds.toFixed(2)), 's', `${pg.backends} backends of the bench database (RSS not meaningful: shared buffers)`);
 
     await reportStages(context, section, db);
@@ -243,6 +255,7 @@ export async function exam(context: BenchContext, variant: Variant, baseline: Sa
     if (driver !== null) report.check(section, 'pipeline webhooks accepted', driver.hookFailures === 0, `${driver.hooksPosted} posted, ${driver.hookFailures} failed attempts`);
   } finally {
     driver?.stop();
+    await idle.stop(10_000);
     codes = await system.stop();
     await lags.stop().catch(() => {});
     await gitlab.close();
