@@ -18,6 +18,9 @@ import { SERVICE_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { startSystem } from './lib/system.ts';
 
 const SECTION = 'ingest';
+
+/** One load of the load generator, as the section chooses it. */
+type Load = Omit<LoadInput, 'url' | 'secret' | 'course' | 'students' | 'runId' | 'idsFile'>;
 const LOAD_GENERATOR = path.join(import.meta.dirname, 'children', 'load-generator.ts');
 const HTTP_CEILING = path.join(import.meta.dirname, 'children', 'http-ceiling.ts');
 
@@ -39,9 +42,15 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
     logLevel: options.logLevel, cpuProfDir: options.cpuProfDir, groups: [],
   });
   const gateway = system.processes[0] as Running;
+  // The same three loads go to the gateway and to both HTTP baselines.
+  const loads = {
+    warmup: { amount: options.warmupRequests, connections: 10 },
+    fixed: { amount: options.fixedRate * options.fixedSeconds, connections: options.fixedConnections, overallRate: options.fixedRate },
+    saturation: { amount: options.saturationRequests, connections: options.saturationConnections },
+  } satisfies Record<string, Load>;
   const idsFiles: string[] = [];
   let accepted = 0;
-  const load = async (name: string, input: Omit<LoadInput, 'url' | 'secret' | 'course' | 'students' | 'runId' | 'idsFile'>) => {
+  const load = async (name: string, input: Load) => {
     const idsFile = path.join(dir, `${name}.ids`);
     idsFiles.push(idsFile);
     const meter = new ProcessMeter();
@@ -62,19 +71,19 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
   try {
     mkdirSync(dir, { recursive: true });
     // JIT and connection warm-up; its webhooks are on the topic too (and counted by `consume`).
-    const warmup = await load('warmup', { amount: options.warmupRequests, connections: 10 });
+    const warmup = await load('warmup', loads.warmup);
     const limit = warmup.result.rateLimitPerMinute;
     report.log(SECTION, limit === null ? 'the gateway announces no per-source webhook limit'
       : `the gateway limits webhooks to ${limit} a minute per source address${limit < 1_000_000 ? ' — GRADEFLOW_WEBHOOK_RATE_LIMIT was not honoured: expect 429s at saturation' : ''}`);
 
-    const fixed = await load('fixed', { amount: options.fixedRate * options.fixedSeconds, connections: options.fixedConnections, overallRate: options.fixedRate });
+    const fixed = await load('fixed', loads.fixed);
     report.figure(SECTION, `accepted webhooks/s at a fixed ${options.fixedRate}/s`, Math.round(fixed.result.acceptedPerSecond), '/s',
       `${fixed.result.accepted} in ${fixed.result.durationSeconds.toFixed(1)} s, ${options.fixedConnections} connections, body ${fixed.result.bodyBytes} B`);
     report.figure(SECTION, `accept latency p50 at ${options.fixedRate}/s`, fixed.result.latencyMs.p50, 'ms');
     report.figure(SECTION, `accept latency p99 at ${options.fixedRate}/s`, fixed.result.latencyMs.p99, 'ms', `max ${fixed.result.latencyMs.max} ms; open loop, from each request's planned send time`);
     reportUsage(context, SECTION, fixed.usage.map((u) => ({ ...u, name: `${u.name} (fixed rate)` })));
 
-    const saturation = await load('saturation', { amount: options.saturationRequests, connections: options.saturationConnections });
+    const saturation = await load('saturation', loads.saturation);
     report.figure(SECTION, 'accepted webhooks/s at saturation', Math.round(saturation.result.acceptedPerSecond), '/s',
       `${saturation.result.accepted} in ${saturation.result.durationSeconds.toFixed(1)} s, ${options.saturationConnections} connections`);
     report.figure(SECTION, 'accept latency p50 at saturation', saturation.result.latencyMs.p50, 'ms');
@@ -118,12 +127,7 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
       `compresses like the real records; p50 ${perfReal.p50Ms} ms, p99 ${perfReal.p99Ms} ms, ${perfReal.cpuSeconds.toFixed(1)} s CPU`);
     report.figure(SECTION, 'ratio gateway (saturation) / ProducerPerformance (envelopes)', Number((saturation.result.acceptedPerSecond / perfReal.recordsPerSecond).toFixed(3)), '');
 
-    const loads = [
-      { name: 'warmup', amount: options.warmupRequests, connections: 10 },
-      { name: 'fixed', amount: options.fixedRate * options.fixedSeconds, connections: options.fixedConnections, overallRate: options.fixedRate },
-      { name: 'saturation', amount: options.saturationRequests, connections: options.saturationConnections },
-    ];
-    const [, ceilingFixed, ceilingSaturated] = await httpBaseline(context, dir, 'ceiling', {}, loads) as [LoadResult, LoadResult, LoadResult];
+    const [, ceilingFixed, ceilingSaturated] = await httpBaseline(context, dir, 'ceiling', {}, loads);
     report.figure(SECTION, `HTTP ceiling: accept latency p50 / p99 at ${options.fixedRate}/s`, `${ceilingFixed.latencyMs.p50} / ${ceilingFixed.latencyMs.p99}`, 'ms',
       `bare Fastify answering 202, same steady load: the load generator's and HTTP's own share of the gateway's latency`);
     report.figure(SECTION, 'HTTP ceiling: bare Fastify answering 202, same load', Math.round(ceilingSaturated.acceptedPerSecond), '/s',
@@ -134,7 +138,7 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
 
     const floorTopic = `${perfTopic}-floor`;
     await createTopic(broker.brokers, floorTopic, 12);
-    const [floorWarmup, floorFixed, floorSaturated] = await httpBaseline(context, dir, 'floor', { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_TOPIC: floorTopic }, loads) as [LoadResult, LoadResult, LoadResult];
+    const [floorWarmup, floorFixed, floorSaturated] = await httpBaseline(context, dir, 'floor', { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_TOPIC: floorTopic }, loads);
     report.figure(SECTION, `HTTP-to-Kafka floor: accept latency p50 / p99 at ${options.fixedRate}/s`, `${floorFixed.latencyMs.p50} / ${floorFixed.latencyMs.p99}`, 'ms',
       `bare Fastify producing each body with the gateway's client and group commit before its 202, nothing else; gateway p99 / floor p99 ${(fixed.result.latencyMs.p99 / floorFixed.latencyMs.p99).toFixed(2)}`);
     report.figure(SECTION, 'HTTP-to-Kafka floor at saturation', Math.round(floorSaturated.acceptedPerSecond), '/s',
@@ -154,14 +158,14 @@ export async function ingest(context: BenchContext): Promise<IngestOutcome> {
 /** The same loads against a bare Fastify endpoint in a process of its own (http-ceiling.ts:
  * the ceiling without Kafka, the floor with it). */
 async function httpBaseline(context: BenchContext, dir: string, kind: 'ceiling' | 'floor', env: Record<string, string>,
-  loads: ReadonlyArray<{ name: string; amount: number; connections: number; overallRate?: number }>): Promise<LoadResult[]> {
+  loads: { warmup: Load; fixed: Load; saturation: Load }): Promise<[warmup: LoadResult, fixed: LoadResult, saturation: LoadResult]> {
   const [port] = await findFreePorts(1);
   const label = kind === 'ceiling' ? 'HTTP ceiling' : 'HTTP-to-Kafka floor';
   const server = spawnNode({ name: `http-${kind}`, script: HTTP_CEILING, env: { ...env, PORT: String(port) }, logDir: context.logDir, execArgv: SERVICE_NODE_FLAGS });
   try {
     await waitHealthy(server, `http://127.0.0.1:${port}/healthz`);
     const results: LoadResult[] = [];
-    for (const { name, ...load } of loads) {
+    for (const [name, load] of Object.entries(loads)) {
       const meter = new ProcessMeter();
       meter.add(label, server.pid);
       if (kind === 'floor' && context.broker.pid !== null) meter.add('broker (JVM)', context.broker.pid);
@@ -174,7 +178,7 @@ async function httpBaseline(context: BenchContext, dir: string, kind: 'ceiling' 
       context.report.check(SECTION, `${label} (${name}): every request answered 202`, result.accepted === load.amount && result.errors === 0, `${result.accepted}/${load.amount}, ${result.errors} errors`);
       results.push(result);
     }
-    return results;
+    return results as [LoadResult, LoadResult, LoadResult];
   } finally {
     await server.stop(10_000);
   }

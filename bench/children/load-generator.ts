@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { pushPayload } from '../../test/support/gitlab.ts';
 import { helperMain } from '../lib/processes.ts';
+import { percentile } from '../lib/report.ts';
 
 export interface LoadInput {
   readonly url: string;
@@ -124,7 +125,7 @@ async function saturate(input: LoadInput, load: ReturnType<typeof webhooks>, ans
 /** Open loop: request n is due at start + n / rate, over up to `connections` connections. */
 async function steady(input: LoadInput, rate: number, load: ReturnType<typeof webhooks>, answers: Answers): Promise<Measured> {
   const pool = new Pool(new URL(input.url).origin, { connections: input.connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 });
-  const latencies = new Float64Array(input.amount);
+  const latencies: number[] = new Array<number>(input.amount).fill(0);
   const intervalMs = 1000 / rate;
   let errors = 0;
   let timeouts = 0;
@@ -152,10 +153,9 @@ async function steady(input: LoadInput, rate: number, load: ReturnType<typeof we
   const durationSeconds = (performance.now() - start) / 1000;
   await pool.close();
   if (answered !== input.amount) throw new Error(`${answered} of ${input.amount} requests settled`);
-  const sorted = latencies.sort();
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0);
-  const mean = sorted.reduce((sum, v) => sum + v, 0) / sorted.length;
-  return { errors, timeouts, durationSeconds, latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted.at(-1) ?? 0), mean: round(mean) } };
+  const at = (q: number) => round(percentile(latencies, q));
+  const mean = latencies.reduce((sum, v) => sum + v, 0) / latencies.length;
+  return { errors, timeouts, durationSeconds, latencyMs: { p50: at(50), p90: at(90), p99: at(99), max: at(100), mean: round(mean) } };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
